@@ -1,0 +1,50 @@
+// 2-D convolution on NCHW float data with weights pre-packed at construction.
+// Pointwise (1x1, stride 1, no padding) convolutions are a single GEMM per image; other kernels
+// go through im2col + GEMM per group; depthwise convolutions use a dedicated direct kernel.
+#pragma once
+
+#include <vector>
+
+namespace mnnq::exec {
+
+struct ConvGeometry {
+  int kernelY = 1, kernelX = 1;
+  int strideY = 1, strideX = 1;
+  int dilateY = 1, dilateX = 1;
+  int padTop = 0, padLeft = 0;  // bottom/right padding is implied by the output size
+  int group = 1;
+  int inChannels = 0, outChannels = 0;
+};
+
+enum class Activation { None, Relu, Relu6 };
+
+class Conv2DKernel {
+ public:
+  // weight: [outChannels][inChannels/group][kernelY][kernelX]; bias: [outChannels] or empty.
+  Conv2DKernel(const ConvGeometry& geometry, std::vector<float> weight, std::vector<float> bias,
+               Activation activation);
+
+  // in: [batch][inChannels][inH][inW]; out: [batch][outChannels][outH][outW].
+  void run(const float* in, int batch, int inH, int inW, float* out, int outH, int outW) const;
+
+  const ConvGeometry& geometry() const { return g_; }
+  bool isDepthwise() const { return depthwise_; }
+
+ private:
+  ConvGeometry g_;
+  std::vector<float> weight_;
+  std::vector<float> bias_;
+  Activation act_;
+  bool depthwise_;
+};
+
+// Adds bias per channel and applies the activation on [channels][plane] data.
+void biasActivate(float* data, int channels, int plane, const float* bias, Activation act);
+
+// Depthwise convolution of one image: channel c of `out` from channel c of `in` with its own
+// kernelY x kernelX filter (weight [channels][kernelY][kernelX]).
+void depthwiseConv(const float* in, int channels, int inH, int inW, const float* weight,
+                   const float* bias, const ConvGeometry& g, float* out, int outH, int outW,
+                   Activation act);
+
+}  // namespace mnnq::exec

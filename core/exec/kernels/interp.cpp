@@ -1,0 +1,114 @@
+#include "interp.hpp"
+
+#include "simd.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace mnnq::exec {
+namespace {
+
+inline int clampi(int v, int lo, int hi) { return std::min(std::max(v, lo), hi); }
+
+// Cubic convolution weights for the 4 taps at fraction t (A = -0.75), evaluated with the same
+// expressions (and float/double mix) as the reference runtime.
+inline void cubicWeights(float t, float w[4]) {
+  w[1] = 1.0f - 2.25f * t * t + 1.25f * t * t * t;
+  w[2] = static_cast<float>(1.0f - 2.25f * (1.0f - t) * (1.0f - t) +
+                            1.25 * (1.0f - t) * (1.0f - t) * (1.0f - t));
+  const float ta = 1.0f + t, td = 2.0f - t;
+  w[0] = static_cast<float>(3.0f - 6.0f * ta + 5.0f * 0.75 * ta * ta - 0.75f * ta * ta * ta);
+  w[3] = static_cast<float>(3.0f - 6.0f * td + 5.0f * 0.75 * td * td - 0.75f * td * td * td);
+}
+
+}  // namespace
+
+MNNQ_HOT void interp2d(const float* in, int planes, int inH, int inW, const InterpGeometry& g,
+                       float* out, int outH, int outW) {
+  const size_t inPlane = size_t(inH) * inW, outPlane = size_t(outH) * outW;
+  if (g.mode == InterpMode::Nearest || g.mode == InterpMode::NearestRound) {
+    const float bias = g.mode == InterpMode::NearestRound ? 0.499f : 0.f;
+    std::vector<int> xs(outW), ys(outH);
+    for (int x = 0; x < outW; ++x)
+      xs[x] = clampi(static_cast<int>(std::floor(x * g.scaleX + g.offsetX + bias)), 0, inW - 1);
+    for (int y = 0; y < outH; ++y)
+      ys[y] = clampi(static_cast<int>(std::floor(y * g.scaleY + g.offsetY + bias)), 0, inH - 1);
+    for (int p = 0; p < planes; ++p)
+      for (int y = 0; y < outH; ++y) {
+        const float* row = in + p * inPlane + size_t(ys[y]) * inW;
+        float* o = out + p * outPlane + size_t(y) * outW;
+        for (int x = 0; x < outW; ++x) o[x] = row[xs[x]];
+      }
+    return;
+  }
+  if (g.mode == InterpMode::Bilinear) {
+    std::vector<int> x0(outW), x1(outW), y0(outH), y1(outH);
+    std::vector<float> fx(outW), fy(outH);
+    for (int x = 0; x < outW; ++x) {
+      const float s = x * g.scaleX + g.offsetX;
+      const int xi = static_cast<int>(std::floor(s));
+      fx[x] = s - xi;
+      x0[x] = clampi(xi, 0, inW - 1);
+      x1[x] = clampi(xi + 1, 0, inW - 1);
+    }
+    for (int y = 0; y < outH; ++y) {
+      const float s = y * g.scaleY + g.offsetY;
+      const int yi = static_cast<int>(std::floor(s));
+      fy[y] = s - yi;
+      y0[y] = clampi(yi, 0, inH - 1);
+      y1[y] = clampi(yi + 1, 0, inH - 1);
+    }
+    std::vector<float> lineA(outW), lineB(outW);
+    for (int p = 0; p < planes; ++p) {
+      const float* src = in + p * inPlane;
+      for (int y = 0; y < outH; ++y) {
+        const float* ra = src + size_t(y0[y]) * inW;
+        const float* rb = src + size_t(y1[y]) * inW;
+        for (int x = 0; x < outW; ++x) {
+          const float f = fx[x];
+          lineA[x] = ra[x1[x]] * f + ra[x0[x]] * (1.0f - f);
+          lineB[x] = rb[x1[x]] * f + rb[x0[x]] * (1.0f - f);
+        }
+        const float f = fy[y];
+        float* o = out + p * outPlane + size_t(y) * outW;
+        for (int x = 0; x < outW; ++x) o[x] = lineA[x] * (1.0f - f) + lineB[x] * f;
+      }
+    }
+    return;
+  }
+  // Cubic: integer part truncates toward zero, fraction is x - floor(x) (reference behaviour).
+  std::vector<int> xp(4 * size_t(outW));
+  std::vector<float> wx(4 * size_t(outW));
+  for (int x = 0; x < outW; ++x) {
+    const float s = x * g.scaleX + g.offsetX;
+    const int xi = static_cast<int>(s);
+    cubicWeights(static_cast<float>(s - std::floor(s)), &wx[4 * x]);
+    for (int k = 0; k < 4; ++k) xp[4 * x + k] = clampi(xi - 1 + k, 0, inW - 1);
+  }
+  std::vector<float> lines(4 * size_t(outW));
+  for (int p = 0; p < planes; ++p) {
+    const float* src = in + p * inPlane;
+    for (int y = 0; y < outH; ++y) {
+      const float s = y * g.scaleY + g.offsetY;
+      const int yi = static_cast<int>(s);
+      float wy[4];
+      cubicWeights(static_cast<float>(s - std::floor(s)), wy);
+      for (int k = 0; k < 4; ++k) {
+        const float* row = src + size_t(clampi(yi - 1 + k, 0, inH - 1)) * inW;
+        float* l = &lines[k * size_t(outW)];
+        for (int x = 0; x < outW; ++x) {
+          const int* px = &xp[4 * x];
+          const float* w = &wx[4 * x];
+          l[x] = row[px[0]] * w[0] + row[px[1]] * w[1] + row[px[2]] * w[2] + row[px[3]] * w[3];
+        }
+      }
+      float* o = out + p * outPlane + size_t(y) * outW;
+      for (int x = 0; x < outW; ++x)
+        o[x] = lines[x] * wy[0] + lines[outW + x] * wy[1] + lines[2 * outW + x] * wy[2] +
+               lines[3 * outW + x] * wy[3];
+    }
+  }
+}
+
+}  // namespace mnnq::exec

@@ -1,0 +1,173 @@
+// Kernel tests against hand-derived values and an independent naive convolution written here.
+#include "../../core/exec/kernels/conv2d.hpp"
+#include "../../core/exec/kernels/elementwise.hpp"
+#include "../../core/exec/kernels/interp.hpp"
+#include "../../core/exec/kernels/pooling.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+using namespace mnnq::exec;
+
+namespace {
+
+// Textbook direct convolution, the definition the fast kernels must agree with.
+std::vector<float> naiveConv(const std::vector<float>& in, int N, int C, int H, int W,
+                             const std::vector<float>& w, const std::vector<float>& bias,
+                             const ConvGeometry& g, int OH, int OW) {
+  const int icg = g.inChannels / g.group, ocg = g.outChannels / g.group;
+  std::vector<float> out(size_t(N) * g.outChannels * OH * OW);
+  for (int n = 0; n < N; ++n)
+    for (int oc = 0; oc < g.outChannels; ++oc) {
+      const int grp = oc / ocg;
+      for (int oy = 0; oy < OH; ++oy)
+        for (int ox = 0; ox < OW; ++ox) {
+          double acc = bias.empty() ? 0 : bias[oc];
+          for (int ic = 0; ic < icg; ++ic)
+            for (int ky = 0; ky < g.kernelY; ++ky)
+              for (int kx = 0; kx < g.kernelX; ++kx) {
+                const int iy = oy * g.strideY - g.padTop + ky * g.dilateY;
+                const int ix = ox * g.strideX - g.padLeft + kx * g.dilateX;
+                if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                acc += double(in[((size_t(n) * C + grp * icg + ic) * H + iy) * W + ix]) *
+                       w[((size_t(oc) * icg + ic) * g.kernelY + ky) * g.kernelX + kx];
+              }
+          out[((size_t(n) * g.outChannels + oc) * OH + oy) * OW + ox] = float(acc);
+        }
+    }
+  (void)C;
+  return out;
+}
+
+std::vector<float> randomVec(size_t n, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> d(-1.f, 1.f);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(gen);
+  return v;
+}
+
+void checkConv(ConvGeometry g, int N, int H, int W, int OH, int OW, unsigned seed) {
+  const auto in = randomVec(size_t(N) * g.inChannels * H * W, seed);
+  const auto w = randomVec(size_t(g.outChannels) * (g.inChannels / g.group) * g.kernelY * g.kernelX, seed + 1);
+  const auto b = randomVec(g.outChannels, seed + 2);
+  Conv2DKernel k(g, w, b, Activation::None);
+  std::vector<float> out(size_t(N) * g.outChannels * OH * OW);
+  k.run(in.data(), N, H, W, out.data(), OH, OW);
+  const auto ref = naiveConv(in, N, g.inChannels, H, W, w, b, g, OH, OW);
+  for (size_t i = 0; i < out.size(); ++i) REQUIRE(out[i] == Approx(ref[i]).margin(1e-4));
+}
+
+}  // namespace
+
+TEST_CASE("convolution kernels agree with the direct definition") {
+  ConvGeometry g;
+  SECTION("pointwise GEMM") {
+    g.inChannels = 5; g.outChannels = 7;
+    checkConv(g, 2, 6, 5, 6, 5, 1);
+  }
+  SECTION("3x3 stride 2 padded, im2col") {
+    g.inChannels = 3; g.outChannels = 4; g.kernelY = g.kernelX = 3; g.strideY = g.strideX = 2;
+    g.padTop = g.padLeft = 1;
+    checkConv(g, 1, 9, 8, 5, 4, 2);
+  }
+  SECTION("grouped with dilation") {
+    g.inChannels = 4; g.outChannels = 6; g.group = 2; g.kernelY = 3; g.kernelX = 2;
+    g.dilateY = 2; g.dilateX = 2; g.padTop = 2; g.padLeft = 1;
+    checkConv(g, 1, 7, 7, 7, 7, 3);
+  }
+  SECTION("depthwise 3x3 stride 1 and 2, 5x5") {
+    g.inChannels = g.outChannels = g.group = 6; g.kernelY = g.kernelX = 3; g.padTop = g.padLeft = 1;
+    checkConv(g, 2, 10, 11, 10, 11, 4);
+    g.strideY = g.strideX = 2;
+    checkConv(g, 1, 10, 11, 5, 6, 5);
+    g.kernelY = g.kernelX = 5; g.padTop = g.padLeft = 2; g.strideY = g.strideX = 1;
+    checkConv(g, 1, 4, 3, 4, 3, 6);  // image smaller than the kernel: all border
+  }
+}
+
+TEST_CASE("fused activations clamp as ReLU and ReLU6") {
+  ConvGeometry g;
+  g.inChannels = 1; g.outChannels = 3;
+  Conv2DKernel relu(g, {1.f, -1.f, 10.f}, {}, Activation::Relu);
+  Conv2DKernel relu6(g, {1.f, -1.f, 10.f}, {}, Activation::Relu6);
+  const float in[2] = {0.5f, 2.f};
+  float out[6];
+  relu.run(in, 1, 1, 2, out, 1, 2);
+  CHECK(std::vector<float>(out, out + 6) == std::vector<float>{0.5f, 2.f, 0.f, 0.f, 5.f, 20.f});
+  relu6.run(in, 1, 1, 2, out, 1, 2);
+  CHECK(std::vector<float>(out, out + 6) == std::vector<float>{0.5f, 2.f, 0.f, 0.f, 5.f, 6.f});
+}
+
+TEST_CASE("pooling: max, average with and without padding in the divisor") {
+  // 3x3 plane 1..9, kernel 2x2, stride 2, pad 1 -> 2x2 output.
+  const float in[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  PoolGeometry g;
+  g.kernelY = g.kernelX = 2; g.strideY = g.strideX = 2; g.padTop = g.padLeft = 1;
+  float out[4];
+  pool2d(in, 1, 3, 3, g, out, 2, 2);
+  CHECK(std::vector<float>(out, out + 4) == std::vector<float>{1, 3, 7, 9});
+  g.isMax = false;
+  g.countPadding = false;
+  pool2d(in, 1, 3, 3, g, out, 2, 2);
+  CHECK(out[0] == 1.f);
+  CHECK(out[1] == Approx(2.5f));  // (2+3)/2
+  CHECK(out[3] == Approx(7.f));   // (5+6+8+9)/4
+  g.countPadding = true;
+  pool2d(in, 1, 3, 3, g, out, 2, 2);
+  CHECK(out[0] == Approx(0.25f));  // 1/4: window covers the padding
+  CHECK(out[1] == Approx(1.25f));  // 5/4
+  CHECK(out[3] == Approx(7.f));    // window [1..3) clipped at H+pad = 4 -> 2x2
+}
+
+TEST_CASE("interp: bilinear half-pixel and nearest") {
+  // 1x2 row [0, 10] upscaled to width 4 with half-pixel centres: scale 0.5, offset -0.25.
+  const float in[2] = {0.f, 10.f};
+  InterpGeometry g;
+  g.mode = InterpMode::Bilinear;
+  g.scaleX = 0.5f; g.offsetX = -0.25f; g.scaleY = 1.f;
+  float out[4];
+  interp2d(in, 1, 1, 2, g, out, 1, 4);
+  CHECK(out[0] == Approx(0.f));
+  CHECK(out[1] == Approx(2.5f));
+  CHECK(out[2] == Approx(7.5f));
+  CHECK(out[3] == Approx(10.f));
+  g.mode = InterpMode::Nearest;
+  g.offsetX = 0.f;
+  interp2d(in, 1, 1, 2, g, out, 1, 4);
+  CHECK(std::vector<float>(out, out + 4) == std::vector<float>{0, 0, 10, 10});
+}
+
+TEST_CASE("binary ops broadcast like numpy") {
+  const std::vector<float> a = {1, 2, 3, 4, 5, 6};  // [2,3]
+  const std::vector<float> b = {10, 20};            // [2,1]
+  std::vector<float> out(6);
+  REQUIRE(broadcastShape({2, 3}, {2, 1}) == std::vector<int>{2, 3});
+  binaryFloat(BinaryKind::Add, a.data(), {2, 3}, b.data(), {2, 1}, out.data(), {2, 3});
+  CHECK(out == std::vector<float>{11, 12, 13, 24, 25, 26});
+  const std::vector<float> c = {1, 0, -1};  // [3]
+  binaryFloat(BinaryKind::Mul, a.data(), {2, 3}, c.data(), {3}, out.data(), {2, 3});
+  CHECK(out == std::vector<float>{1, 0, -3, 4, 0, -6});
+  std::vector<float> scalarOut(6);
+  const float s = 2.f;
+  binaryFloat(BinaryKind::Sub, &s, {}, a.data(), {2, 3}, scalarOut.data(), {2, 3});
+  CHECK(scalarOut == std::vector<float>{1, 0, -1, -2, -3, -4});
+  std::vector<int32_t> ia = {7, -7}, ib = {2}, io(2);
+  binaryInt(BinaryKind::FloorDiv, ia.data(), {2}, ib.data(), {1}, io.data(), {2});
+  CHECK(io == std::vector<int32_t>{3, -4});
+  CHECK_THROWS(broadcastShape({2, 3}, {4}));
+}
+
+TEST_CASE("unary: hardswish and sigmoid") {
+  const float in[3] = {-4.f, 1.f, 4.f};
+  float out[3];
+  unaryFloat(UnaryKind::HardSwish, in, out, 3);
+  CHECK(out[0] == 0.f);
+  CHECK(out[1] == Approx(4.f / 6.f));
+  CHECK(out[2] == Approx(4.f));
+  unaryFloat(UnaryKind::Sigmoid, in, out, 3);
+  CHECK(out[1] == Approx(0.7310586f));
+}
