@@ -1,0 +1,164 @@
+// Small numeric helpers shared by the method plugins (header-only, compiled into each plugin).
+//
+// Everything here reproduces MNN's `quantized.out` arithmetic (docs: mnn-format-and-quant.md,
+// C.3-C.7): fp32 where MNN computes in fp32, and rounding half away from zero (std::round /
+// roundf), because the fidelity tests compare against the integers and scales MNN wrote.
+#pragma once
+
+#include <mnnq/plugin.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace mnnq {
+namespace methods {
+
+// MNN's round: half away from zero, in float.
+inline float roundHalfAway(float x) { return std::round(x); }
+
+// ---- tensors --------------------------------------------------------------------------------
+
+inline std::string tensorLabel(const mnnq_tensor_desc& t) {
+  return std::string("tensor '") + (t.name ? t.name : "?") + "' (index " +
+         std::to_string(t.index) + ")";
+}
+
+// Checks what prepare() receives: indexes must be dense 0..n-1 in order (abi.h), so plugins
+// can keep per-tensor arrays.
+inline void checkTensorIndexes(const std::vector<mnnq_tensor_desc>& tensors) {
+  for (std::size_t i = 0; i < tensors.size(); ++i)
+    if (tensors[i].index != i)
+      throw sdk::Error(tensorLabel(tensors[i]) + " is at position " + std::to_string(i) +
+                           " of the tensor list; indexes must be 0..n-1 in order",
+                       MNNQ_INVALID_STATE);
+}
+
+inline void checkTensorArgument(uint32_t tensor, std::size_t num_tensors, const char* call) {
+  if (tensor >= num_tensors)
+    throw sdk::Error(std::string(call) + ": tensor index " + std::to_string(tensor) +
+                         " out of range (" + std::to_string(num_tensors) + " tensors prepared)",
+                     MNNQ_INVALID_STATE);
+}
+
+// ---- weights --------------------------------------------------------------------------------
+
+// Validates a weight description and returns the number of weights per output channel.
+inline uint64_t weightsPerChannel(const mnnq_weight_desc& w) {
+  const std::string op = std::string("convolution '") + (w.op_name ? w.op_name : "?") + "'";
+  if (w.out_channels == 0) throw sdk::Error(op + ": out_channels is 0");
+  if (w.count % w.out_channels != 0)
+    throw sdk::Error(op + ": " + std::to_string(w.count) + " weights are not a multiple of " +
+                     std::to_string(w.out_channels) + " output channels");
+  const uint64_t expected = uint64_t(w.out_channels) * w.in_channels_per_group * w.kernel_h *
+                            w.kernel_w;
+  if (expected != 0 && expected != w.count)
+    throw sdk::Error(op + ": count " + std::to_string(w.count) + " differs from out_channels * " +
+                     "in_channels_per_group * kernel_h * kernel_w = " + std::to_string(expected));
+  if (w.bits < 2 || w.bits > 8)
+    throw sdk::Error(op + ": quant_bits must be within 2..8, got " + std::to_string(w.bits));
+  if (w.count > 0 && !w.data) throw sdk::Error(op + ": no weight data", MNNQ_INVALID_STATE);
+  return w.count / w.out_channels;
+}
+
+// MNN's "fake quantisation" of convolution weights before any weight method runs (C.6), per
+// output channel of n weights: m = max|w|, st = m / Cw (st = m when m < 1e-6),
+// w <- st * clamp(round(w / st), -Cw, Cw). For MAX_ABS it only makes the later step exact; for
+// ADMM it changes the starting point. An all-zero channel gives 0/0 in MNN; it stays zero here.
+inline void fakeQuantizeChannelLikeMnn(const float* w, uint64_t n, float clamp, float* out) {
+  float abs_max = 0.0f;
+  for (uint64_t i = 0; i < n; ++i)
+    if (std::fabs(w[i]) > abs_max) abs_max = std::fabs(w[i]);
+  if (abs_max == 0.0f) {
+    std::fill(out, out + n, 0.0f);
+    return;
+  }
+  float step = abs_max / clamp;
+  if (abs_max < 1e-6f) step = abs_max;
+  for (uint64_t i = 0; i < n; ++i) {
+    const float q = roundHalfAway(w[i] / step);
+    const float clamped = std::max(std::min(q, clamp), -clamp);
+    out[i] = step * clamped;
+  }
+}
+
+// The integer MNN stores for weight w of a channel with scale alpha (A.8):
+// alpha > 1e-6 ? clamp(round(w / alpha), -2^(b-1), 2^(b-1)-1) : 0.
+inline int8_t storedWeightInteger(float w, float alpha, uint32_t bits) {
+  if (!(alpha > 1e-6f)) return 0;
+  const float lo = -float(1 << (bits - 1));
+  const float hi = float((1 << (bits - 1)) - 1);
+  const float q = std::fmax(std::fmin(roundHalfAway(w / alpha), hi), lo);
+  return static_cast<int8_t>(q);
+}
+
+// ---- feature statistics ------------------------------------------------------------------------
+
+// Per-shard running min/max of every tensor (pass 0 of KL and ADMM). Each shard is written by
+// one thread at a time (abi.h), so no locking; min/max merge in any order to the same result.
+class ShardedRange {
+ public:
+  // MNN initialises min to 1e5 and max to -1e5 (TensorStatistic); an unseen tensor keeps them.
+  static constexpr float kInitMin = 100000.0f;
+  static constexpr float kInitMax = -100000.0f;
+
+  void reset(std::size_t num_tensors, uint32_t num_shards) {
+    tensors_ = num_tensors;
+    min_.assign(std::size_t(num_shards) * num_tensors, kInitMin);
+    max_.assign(std::size_t(num_shards) * num_tensors, kInitMax);
+    seen_.assign(std::size_t(num_shards) * num_tensors, 0);
+  }
+
+  // Non-finite values are ignored (MNN's std::min/std::max skip NaN the same way).
+  void update(uint32_t shard, uint32_t tensor, const float* data, uint64_t count) {
+    const std::size_t k = std::size_t(shard) * tensors_ + tensor;
+    float lo = min_[k], hi = max_[k];
+    for (uint64_t i = 0; i < count; ++i) {
+      const float x = data[i];
+      if (!std::isfinite(x)) continue;
+      lo = std::min(lo, x);
+      hi = std::max(hi, x);
+    }
+    min_[k] = lo;
+    max_[k] = hi;
+    seen_[k] = 1;
+  }
+
+  struct Merged {
+    float min = kInitMin;
+    float max = kInitMax;
+    bool seen = false;
+  };
+  std::vector<Merged> merge() const {
+    std::vector<Merged> out(tensors_);
+    const std::size_t shards = tensors_ ? min_.size() / tensors_ : 0;
+    for (std::size_t s = 0; s < shards; ++s)
+      for (std::size_t t = 0; t < tensors_; ++t) {
+        const std::size_t k = s * tensors_ + t;
+        out[t].min = std::min(out[t].min, min_[k]);
+        out[t].max = std::max(out[t].max, max_[k]);
+        out[t].seen = out[t].seen || seen_[k];
+      }
+    return out;
+  }
+
+ private:
+  std::size_t tensors_ = 0;
+  std::vector<float> min_, max_;
+  std::vector<uint8_t> seen_;
+};
+
+// Reads the feature clamp value Cf (feature_clamp_value) shared by KL and ADMM.
+inline int featureClampValue(const sdk::Config& config) {
+  const int cf = config.get<int>("feature_clamp_value", 127);
+  if (cf < 1 || cf > 127)
+    throw sdk::Error("feature_clamp_value must be within 1..127, got " + std::to_string(cf) +
+                     " (0 would make every feature scale infinite)");
+  return cf;
+}
+
+}  // namespace methods
+}  // namespace mnnq

@@ -1,0 +1,195 @@
+// KL feature calibrator: per tensor, a symmetric scale whose clipping threshold minimises the
+// KL divergence between the |x| histogram and its 128-level quantisation (C.3 of
+// mnn-format-and-quant.md, MNN's default method).
+//
+// Passes (the host runs one forward over all samples per pass):
+//   0: min/max of every tensor (per shard, merged in endPass);
+//   1: 2048-bin histogram of |x| over [0, M], M = max(|min|, |max|), elements with
+//      |x| <= 1e-6 skipped, bin = min(int(|x| * 2048/M), 2047).
+// Counts are exact integers (uint64), so merging shards in any order gives the same histogram
+// whatever the thread count; compute() converts them to the float values MNN's accumulation
+// produces (mnnBinValue) before the search.
+//
+// compute(): t = KL search (kl_threshold.cpp), or t = 2047 (THRESHOLD_MAX) for tensors with
+// H*W < 100; scale = (t + 0.5) * M / (2048 * Cf), zero 0, clamp [-Cf, Cf]. H, W are dims 2,3
+// (NCHW / NC4HW4) or 1,2 (NHWC) of a 4-D (or more) tensor; tensors with fewer than 4 dims also
+// take THRESHOLD_MAX: MNN reads their missing extents as 0 (doc E).
+//
+// Deviations from MNN, all deliberate:
+//   * tensors never observed, or with M <= 1e-5 (MNN writes scale 0), get valid = 0 (float);
+//   * non-finite values are ignored (MNN would index the histogram out of bounds);
+//   * MNN's attempt to force THRESHOLD_MAX on graph inputs is not reproduced: it never takes
+//     effect in MNN (doc C.3 / E).
+// The host shares scales across data-movement ops afterwards (MNNQ_CALIBRATOR_SHARE_SCALES, C.5).
+#include "common/quant_math.hpp"
+#include "kl_threshold.hpp"
+
+#include <mnnq/plugin.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace mnnq {
+namespace methods {
+namespace {
+
+// MNN forces the max threshold for tensors with fewer than 100 spatial positions.
+bool useMaxThreshold(const mnnq_tensor_desc& t) {
+  if (t.ndim < 4) return true;
+  const bool nhwc = t.layout == MNNQ_LAYOUT_NHWC;
+  const int64_t h = nhwc ? t.dims[1] : t.dims[2];
+  const int64_t w = nhwc ? t.dims[2] : t.dims[3];
+  return h * w < 100;
+}
+
+class KlCalibrator final : public sdk::FeatureCalibrator {
+ public:
+  explicit KlCalibrator(const sdk::Config& config) : clamp_(featureClampValue(config)) {}
+
+  uint32_t prepare(const std::vector<sdk::TensorDesc>& tensors, uint32_t num_shards) override {
+    checkTensorIndexes(tensors);
+    if (num_shards == 0) throw sdk::Error("prepare: 0 shards", MNNQ_INVALID_STATE);
+    tensors_ = tensors;
+    ranges_.reset(tensors.size(), num_shards);
+    histograms_.assign(tensors.size(), std::vector<uint64_t>());
+    locks_.clear();
+    for (std::size_t i = 0; i < tensors.size(); ++i) locks_.emplace_back();
+    return 2;
+  }
+
+  void observe(uint32_t pass, uint32_t shard, uint64_t, uint32_t, uint32_t tensor,
+               const float* data, uint64_t count) override {
+    checkTensorArgument(tensor, tensors_.size(), "observe");
+    if (pass == 0) {
+      ranges_.update(shard, tensor, data, count);
+    } else if (pass == 1) {
+      accumulateHistogram(tensor, data, count);
+    } else {
+      throw sdk::Error("observe: KL has 2 passes, got pass " + std::to_string(pass),
+                       MNNQ_INVALID_STATE);
+    }
+  }
+
+  void endPass(uint32_t pass) override {
+    if (pass != 0) return;
+    const auto merged = ranges_.merge();
+    limits_.assign(tensors_.size(), Limit{});
+    for (std::size_t t = 0; t < tensors_.size(); ++t) {
+      Limit& l = limits_[t];
+      l.seen = merged[t].seen;
+      const float m = std::max(std::fabs(merged[t].max), std::fabs(merged[t].min));
+      l.abs_max = m;
+      l.valid = l.seen && m > 0.00001f;
+      l.interval = l.valid ? float(kKlBins) / m : 0.0f;
+      if (l.valid) histograms_[t].assign(kKlBins, 0);
+    }
+  }
+
+  void compute(std::vector<sdk::FeatureParams>& out) override {
+    if (limits_.size() != tensors_.size())
+      throw sdk::Error("compute() called before the range pass ended", MNNQ_INVALID_STATE);
+    // Tensors are independent: search them on several threads; each result depends only on
+    // its own histogram, so the output does not depend on the thread count.
+    const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+    const std::size_t workers = std::min<std::size_t>(hw, std::max<std::size_t>(1, tensors_.size()));
+    std::vector<std::thread> pool;
+    std::vector<std::exception_ptr> errors(workers);
+    for (std::size_t w = 0; w < workers; ++w)
+      pool.emplace_back([&, w] {
+        try {
+          KlWorkspace ws;
+          std::vector<float> hist(kKlBins);
+          for (std::size_t t = w; t < tensors_.size(); t += workers) out[t] = computeOne(t, hist, ws);
+        } catch (...) {
+          errors[w] = std::current_exception();
+        }
+      });
+    for (auto& th : pool) th.join();
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
+  }
+
+ private:
+  struct Limit {
+    bool seen = false;
+    bool valid = false;
+    float abs_max = 0.0f;
+    float interval = 0.0f;  // 2048 / M, in float as MNN
+  };
+
+  void accumulateHistogram(uint32_t tensor, const float* data, uint64_t count) {
+    if (limits_.size() != tensors_.size())
+      throw sdk::Error("histogram pass before the range pass ended", MNNQ_INVALID_STATE);
+    const Limit& l = limits_[tensor];
+    if (!l.valid) return;
+    // Count into a local histogram, then add it under the tensor's lock (integer adds commute).
+    std::array<uint32_t, kKlBins> local{};
+    const float interval = l.interval;
+    uint64_t done = 0;
+    while (done < count) {
+      const uint64_t chunk = std::min<uint64_t>(count - done, 1u << 30);  // no uint32 overflow
+      for (uint64_t i = done; i < done + chunk; ++i) {
+        const float a = std::fabs(data[i]);
+        // MNN skips |x| <= 1e-6 (compared in double) before binning.
+        if (!(double(a) > 1e-6) || !std::isfinite(a)) continue;
+        int index = static_cast<int>(a * interval);
+        index = std::min(index, kKlBins - 1);
+        ++local[index];
+      }
+      std::lock_guard<std::mutex> lock(locks_[tensor]);
+      auto& h = histograms_[tensor];
+      for (int b = 0; b < kKlBins; ++b) h[b] += local[b];
+      local.fill(0);
+      done += chunk;
+    }
+  }
+
+  sdk::FeatureParams computeOne(std::size_t t, std::vector<float>& hist, KlWorkspace& ws) const {
+    sdk::FeatureParams p{};
+    const Limit& l = limits_[t];
+    if (!l.valid) return p;  // unseen or all |x| <= 1e-5: MNN writes scale 0; we leave it float
+    const auto& counts = histograms_[t];
+    float sum = 0.0f;
+    for (int b = 0; b < kKlBins; ++b) {
+      hist[b] = mnnBinValue(counts[b]);
+      sum += hist[b];
+    }
+    for (int b = 0; b < kKlBins; ++b) hist[b] /= sum;
+    const int threshold = useMaxThreshold(tensors_[t]) ? kKlBins - 1 : klThresholdBin(hist.data(), ws);
+    // MNN: ((float)t + 0.5) / interval / Cf, evaluated in double, stored as float.
+    p.valid = 1;
+    p.scale = float((double(float(threshold)) + 0.5) / double(l.interval) / double(float(clamp_)));
+    p.zero = 0.0f;
+    p.min = -float(clamp_);
+    p.max = float(clamp_);
+    return p;
+  }
+
+  int clamp_;
+  std::vector<sdk::TensorDesc> tensors_;
+  ShardedRange ranges_;
+  std::vector<Limit> limits_;
+  std::vector<std::vector<uint64_t>> histograms_;
+  std::deque<std::mutex> locks_;
+};
+
+const mnnq_config_key kKeys[] = {
+    {"feature_clamp_value", MNNQ_VALUE_INT, "127",
+     "integer limit Cf of quantised features: scale = threshold / Cf, values in [-Cf, Cf]", 1,
+     127}};
+
+}  // namespace
+}  // namespace methods
+}  // namespace mnnq
+
+MNNQ_EXPORT_FEATURE_CALIBRATOR(mnnq::methods::KlCalibrator, "KL", "1.0.0",
+                               "symmetric per-tensor feature scales from a KL-divergence "
+                               "threshold search (MNN's default)",
+                               mnnq::methods::kKeys, MNNQ_CALIBRATOR_SHARE_SCALES)

@@ -1,0 +1,41 @@
+// MNN's KL-divergence threshold search over a 2048-bin |x| histogram (C.3 of
+// mnn-format-and-quant.md; TensorStatistic::_computeThreshold in MNN), reproduced operation by
+// operation in fp32 so that the chosen bin matches MNN's for the same histogram.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+namespace mnnq {
+namespace methods {
+
+constexpr int kKlBins = 2048;
+constexpr int kKlTargetBins = 128;
+
+// MNN accumulates each bin as a float that starts at 1e-7 and gets += 1.0f per element. The
+// result depends only on the number of increments n: 1e-7 for n = 0, then the residue of the
+// seed vanishes after two steps, the value is exactly n up to 2^24, where float increments stop
+// (2^24 + 1 rounds back to 2^24). Computing it from an exact integer count keeps mnnq's
+// histogram deterministic (integer merges) while giving MNN's float values.
+inline float mnnBinValue(uint64_t n) {
+  float v = 1.0e-07f;
+  uint64_t i = 0;
+  for (; i < n && v != std::floor(v); ++i) v += 1.0f;  // while the 1e-7 seed still shows
+  if (i == n) return v;
+  const uint64_t saturation = uint64_t(1) << 24;
+  return float(n < saturation ? n : saturation);
+}
+
+// Scratch buffers for one search, so the 1920 candidate thresholds allocate nothing.
+struct KlWorkspace {
+  std::vector<float> quantized;  // 128 merged bins
+  std::vector<float> expanded;   // candidate length + 1 (MNN may write one past the end)
+};
+
+// hist: 2048 values already normalised to sum 1 (MNN: float sum, then each value /= sum).
+// Returns the chosen threshold bin t in 128..2047 (MNN's THRESHOLD_KL).
+int klThresholdBin(const float* hist, KlWorkspace& ws);
+
+}  // namespace methods
+}  // namespace mnnq
