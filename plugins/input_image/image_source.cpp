@@ -1,0 +1,198 @@
+// input_type "image" (the default): a folder of image files, preprocessed exactly as MNN's
+// quantization tool does (see image_preprocess.hpp), fed to the model's first input.
+//
+// Multi-input models: images feed the first input only. Every other input must be given a
+// constant through the `inputs` key ({"name", "shape", "value"}); otherwise the configuration is
+// rejected with a message pointing to input_type "npy" or "sequence".
+#include "image_decoder.hpp"
+#include "image_preprocess.hpp"
+#include "input_overrides.hpp"
+#include "sample_folder.hpp"
+
+#include <mnnq/plugin.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace mnnq::input {
+namespace {
+
+std::vector<float> numberList(const sdk::Config& config, const char* key, float fill) {
+  std::vector<float> v(4, fill);
+  if (!config.has(key)) return v;
+  const auto& list = config.json().at(key);
+  if (!list.is_array() || list.size() > 4)
+    throw sdk::Error(std::string("config key '") + key + "' must be a list of at most 4 numbers, got " +
+                     list.dump());
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (!list[i].is_number())
+      throw sdk::Error(std::string("config key '") + key + "' must contain numbers, got " +
+                       list.dump());
+    v[i] = list[i].get<float>();
+  }
+  return v;
+}
+
+int positiveInt(const sdk::Config& config, const char* key) {
+  if (!config.has(key)) return 0;
+  const auto& v = config.json().at(key);
+  if (!v.is_number_integer() || v.get<int64_t>() <= 0 || v.get<int64_t>() > 65535)
+    throw sdk::Error(std::string("config key '") + key + "' must be an integer in 1..65535, got " +
+                     v.dump());
+  return v.get<int>();
+}
+
+float cropFraction(const sdk::Config& config, const char* key) {
+  if (!config.has(key)) return 1.0f;
+  const auto& v = config.json().at(key);
+  if (!v.is_number() || !(v.get<double>() > 0) || v.get<double>() > 1)
+    throw sdk::Error(std::string("config key '") + key + "' must be a number in (0, 1], got " +
+                     v.dump());
+  return v.get<float>();
+}
+
+}  // namespace
+
+class ImageSource final : public sdk::InputSource {
+ public:
+  ImageSource(const sdk::Config& config, const std::vector<sdk::InputDesc>& descs)
+      : model_(copyModelInputs(descs)) {
+    const std::string format = config.get<std::string>("format", "BGR");
+    if (!parsePixelFormat(format, &params_.format))
+      throw sdk::Error("config key 'format': unknown value '" + format +
+                       "'; allowed: RGB, BGR, RGBA, BGRA, GRAY");
+    const auto mean = numberList(config, "mean", 0.0f);
+    const auto normal = numberList(config, "normal", 1.0f);
+    std::copy(mean.begin(), mean.end(), params_.mean);
+    std::copy(normal.begin(), normal.end(), params_.normal);
+    params_.centerCropH = cropFraction(config, "center_crop_h");
+    params_.centerCropW = cropFraction(config, "center_crop_w");
+    params_.width = positiveInt(config, "width");
+    params_.height = positiveInt(config, "height");
+
+    const auto overrides = parseInputsKey(config, model_);
+    resolveImageShape(findOverride(overrides, model_[0].name));
+    for (std::size_t k = 1; k < model_.size(); ++k) {
+      const InputOverride* o = findOverride(overrides, model_[k].name);
+      if (!o || o->shape.empty() || !o->hasValue)
+        throw sdk::Error("model input '" + model_[k].name +
+                         "' is not fed by image samples (images feed the first input, '" +
+                         model_[0].name + "'): give it a constant in config key 'inputs' "
+                         "({\"name\": ..., \"shape\": [...], \"value\": ...}) or use "
+                         "input_type \"npy\" or \"sequence\"");
+      constants_.push_back({o->shape, static_cast<float>(o->value)});
+    }
+
+    entries_ = listSampleFolder(requiredPath(config), EntryKinds::kFilesOnly,
+                                usedSampleCount(config), "image files");
+  }
+
+  void inputShape(uint32_t input, sdk::InputDesc& desc) const override {
+    if (input >= model_.size()) throw sdk::Error("input index out of range", MNNQ_INVALID_STATE);
+    writeShape(input == 0 ? imageShape_ : constants_[input - 1].shape, desc);
+  }
+
+  uint64_t count() const override { return entries_.size(); }
+
+  const char* sampleName(uint64_t i) const override {
+    return i < entries_.size() ? entries_[i].name.c_str() : "";
+  }
+
+  void load(uint64_t i, float* const* buffers) const override {
+    if (i >= entries_.size()) throw sdk::Error("sample index out of range", MNNQ_INVALID_STATE);
+    const RgbaImage image = decodeRgba(entries_[i].path);
+    try {
+      preprocessLikeMnn(image.pixels.get(), image.width, image.height, params_,
+                        model_[0].channelsLast(), buffers[0]);
+    } catch (const std::runtime_error& e) {
+      throw sdk::SkipSample(e.what());
+    }
+    for (std::size_t k = 0; k < constants_.size(); ++k)
+      std::fill_n(buffers[k + 1], elementCount(constants_[k].shape), constants_[k].value);
+  }
+
+ private:
+  struct Constant {
+    std::vector<int64_t> shape;
+    float value;
+  };
+
+  // [1,C,H,W] (or [1,H,W,C] for an NHWC input) from format/width/height, or the `inputs` shape.
+  void resolveImageShape(const InputOverride* override) {
+    const ModelInput& in = model_[0];
+    const bool last = in.channelsLast();
+    const int64_t channels = channelCount(params_.format);
+    if (!in.dims.empty() && in.dims.size() != 4)
+      throw sdk::Error("model input '" + in.name + "' has " + std::to_string(in.dims.size()) +
+                       " dimensions; image samples need a 4-D input (use input_type \"npy\" or "
+                       "\"sequence\")");
+    if (override && !override->shape.empty()) {
+      const auto& s = override->shape;
+      if (s.size() != 4 || s[0] != 1)
+        throw sdk::Error("config key 'inputs': shape of '" + in.name + "' must be [1," +
+                         (last ? "H,W,C" : "C,H,W") + "] for image samples, got " + shapeText(s));
+      const int64_t c = last ? s[3] : s[1], h = last ? s[1] : s[2], w = last ? s[2] : s[3];
+      if (c != channels)
+        throw sdk::Error("config key 'inputs': shape " + shapeText(s) + " of '" + in.name +
+                         "' has " + std::to_string(c) + " channels but format gives " +
+                         std::to_string(channels));
+      if ((params_.width && params_.width != w) || (params_.height && params_.height != h))
+        throw sdk::Error("config key 'inputs': shape " + shapeText(s) + " of '" + in.name +
+                         "' disagrees with width/height " + std::to_string(params_.width) + "x" +
+                         std::to_string(params_.height));
+      params_.width = static_cast<int>(w);
+      params_.height = static_cast<int>(h);
+    }
+    if (params_.width <= 0 || params_.height <= 0)
+      throw sdk::Error("config keys 'width' and 'height' (the resized image size) are required "
+                       "for image samples");
+    const int64_t modelChannels = in.dims.empty() ? -1 : (last ? in.dims[3] : in.dims[1]);
+    if (modelChannels > 0 && modelChannels != channels)
+      throw sdk::Error("model input '" + in.name + "' " + shapeText(in.dims) + " has " +
+                       std::to_string(modelChannels) + " channels but format gives " +
+                       std::to_string(channels) + " (set config key 'format')");
+    const int64_t h = params_.height, w = params_.width;
+    imageShape_ = last ? std::vector<int64_t>{1, h, w, channels}
+                       : std::vector<int64_t>{1, channels, h, w};
+  }
+
+  std::vector<ModelInput> model_;
+  PreprocessParams params_;
+  std::vector<int64_t> imageShape_;
+  std::vector<Constant> constants_;
+  std::vector<SampleEntry> entries_;
+};
+
+}  // namespace mnnq::input
+
+namespace {
+const mnnq_config_key kImageKeys[] = {
+    {"path", MNNQ_VALUE_STRING, nullptr, "folder of calibration images (sorted by name)", 1, 0},
+    {"format", MNNQ_VALUE_STRING, "\"BGR\"",
+     "pixel format fed to the model: RGB, BGR, RGBA, BGRA or GRAY", 1, 0},
+    {"mean", MNNQ_VALUE_NUMBER_LIST, "[0,0,0,0]",
+     "per channel (at most 4): value = (pixel - mean) * normal", 1, 0},
+    {"normal", MNNQ_VALUE_NUMBER_LIST, "[1,1,1,1]",
+     "per channel (at most 4): value = (pixel - mean) * normal", 1, 0},
+    {"width", MNNQ_VALUE_INT, nullptr, "width of the resized image (required)", 1, 65535},
+    {"height", MNNQ_VALUE_INT, nullptr, "height of the resized image (required)", 1, 65535},
+    {"center_crop_h", MNNQ_VALUE_NUMBER, "1.0",
+     "fraction of the image height kept by the centre crop, in (0, 1]", 0, 1},
+    {"center_crop_w", MNNQ_VALUE_NUMBER, "1.0",
+     "fraction of the image width kept by the centre crop, in (0, 1]", 0, 1},
+    {"used_image_num", MNNQ_VALUE_INT, nullptr,
+     "use only the first N images in name order (0 or absent: all)", 0, 2147483647.0},
+    {"used_sample_num", MNNQ_VALUE_INT, nullptr,
+     "same as used_image_num; wins if both are set", 0, 2147483647.0},
+    {"inputs", MNNQ_VALUE_JSON, nullptr,
+     "[{name, shape, value}]: shape of the image input; other inputs need shape and a constant "
+     "value",
+     1, 0},
+};
+}  // namespace
+
+MNNQ_EXPORT_INPUT_SOURCE(mnnq::input::ImageSource, "image", "1.0.0",
+                         "image files decoded with stb_image and preprocessed exactly like MNN's "
+                         "quantization tool",
+                         kImageKeys)
