@@ -1,0 +1,56 @@
+// The configuration keys the host reads itself, declared exactly like a plugin declares its
+// keys, so validation and `mnnq plugins show host` treat them the same way.
+#include "mnnq/core/config.hpp"
+
+namespace mnnq {
+namespace {
+
+// min_value > max_value: unbounded.
+const mnnq_config_key kHostKeys[] = {
+    {"model", MNNQ_VALUE_STRING, nullptr,
+     "float .mnn model to quantize; relative to the config file's folder; --model wins", 1, 0},
+    {"output", MNNQ_VALUE_STRING, nullptr,
+     "quantized .mnn to write; relative to the config file's folder; --output wins", 1, 0},
+    {"path", MNNQ_VALUE_STRING, nullptr,
+     "folder of calibration samples (required); relative to the config file's folder", 1, 0},
+    {"input_type", MNNQ_VALUE_STRING, "\"image\"",
+     "input source plugin that reads `path` (image, sequence, npy, ...; see mnnq plugins)", 1, 0},
+    {"feature_quantize_method", MNNQ_VALUE_STRING, "\"KL\"",
+     "feature calibrator plugin (KL, ADMM, EMA, ...; see mnnq plugins)", 1, 0},
+    {"weight_quantize_method", MNNQ_VALUE_STRING, "\"MAX_ABS\"",
+     "weight quantizer plugin (MAX_ABS, ADMM, ...; see mnnq plugins)", 1, 0},
+    {"quant_bits", MNNQ_VALUE_INT, "8",
+     "bits of quantized weights: integers in [-2^(b-1), 2^(b-1)-1]", 2, 8},
+    {"feature_clamp_value", MNNQ_VALUE_INT, "127",
+     "largest |integer| of quantized features (scale = threshold / this)", 1, 127},
+    {"weight_clamp_value", MNNQ_VALUE_INT, nullptr,
+     "largest |integer| of quantized weights; default and maximum 2^(quant_bits-1)-1", 1, 127},
+    {"skip_quant_op_names", MNNQ_VALUE_STRING_LIST, "[]", "names of ops to leave in float", 1, 0},
+    {"used_image_num", MNNQ_VALUE_INT, "0", "use only the first N samples of `path` (0 = all)", 0,
+     1e12},
+    {"used_sample_num", MNNQ_VALUE_INT, "0",
+     "same as used_image_num, and wins when both are given", 0, 1e12},
+    {"inputs", MNNQ_VALUE_JSON, "[]",
+     "per model input: [{name, shape: [ints], value}]; `shape` fixes dynamic dims", 1, 0},
+    {"debug", MNNQ_VALUE_BOOL, "false",
+     "after calibration, report per tensor the cosine and overflow of int8 against float", 1, 0},
+    {"threads", MNNQ_VALUE_INT, "0", "worker threads, 0 = all cores; results do not depend on it",
+     0, 1024},
+    {"shards", MNNQ_VALUE_INT, "16",
+     "sample i goes to shard i % shards; results depend on this, never on threads", 1, 4096},
+};
+
+}  // namespace
+
+const std::vector<ConfigKeySpec>& hostConfigKeys() {
+  static const std::vector<ConfigKeySpec> keys = [] {
+    std::vector<ConfigKeySpec> list;
+    for (const auto& key : kHostKeys) list.push_back(toConfigKeySpec(key, "host"));
+    return list;
+  }();
+  return keys;
+}
+
+bool isPathKey(const std::string& key) { return key == "model" || key == "output" || key == "path"; }
+
+}  // namespace mnnq

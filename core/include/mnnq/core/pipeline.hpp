@@ -1,0 +1,35 @@
+// Entry point of a quantization run, called by `mnnq run` (host/cmd_run.cpp) after the
+// command line and the config were validated and the plugins were selected.
+#pragma once
+
+#include "mnnq/core/plugin_registry.hpp"
+#include "mnnq/core/run_config.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace mnnq {
+
+struct RunRequest {
+  // Validated config (defaults filled in, `model`/`output`/`path` absolute): hand
+  // config.dump() to the plugins' create functions.
+  nlohmann::json config;
+  std::string config_file;   // absolute path of the config file, for messages
+  std::string model_path;    // = config["model"]
+  std::string output_path;   // = config["output"]
+  const PluginRegistry* registry = nullptr;
+  const LoadedPlugin* feature_calibrator = nullptr;  // selected by feature_quantize_method
+  const LoadedPlugin* weight_quantizer = nullptr;    // selected by weight_quantize_method
+  const LoadedPlugin* input_source = nullptr;        // selected by input_type
+  unsigned threads = 1;      // resolved: config "threads" (0 -> hardware concurrency), >= 1
+  unsigned shards = 16;      // config "shards"
+  bool quiet = false;        // --quiet: no progress output, warnings still printed
+};
+
+// Runs the whole quantization and writes request.output_path. Returns the process exit
+// status (0). Throws ConfigError for user mistakes found late (exit 2), ModelError /
+// PluginError / std::exception for failures while running (exit 1).
+int runQuantization(const RunRequest& request);
+
+}  // namespace mnnq

@@ -1,0 +1,72 @@
+// `mnnq run`: validate the command line, the config and the selected plugins, then hand a
+// RunRequest to the quantization pipeline (core/pipeline).
+#include "cli_plugins.hpp"
+#include "command.hpp"
+
+#include "mnnq/core/pipeline.hpp"
+#include "mnnq/core/run_config.hpp"
+
+#include <iostream>
+#include <thread>
+
+namespace mnnq::cli {
+namespace {
+
+int runMain(const std::vector<std::string>& args) {
+  po::options_description options("options");
+  options.add_options()
+      ("config,c", po::value<std::string>()->required(), "configuration file (.json, .yaml, .yml)")
+      ("model,m", po::value<std::string>(), "float .mnn model (overrides the config's `model`)")
+      ("output,o", po::value<std::string>(), "quantized .mnn to write (overrides `output`)")
+      ("threads,t", po::value<int>(), "worker threads, 0 = all cores (overrides `threads`)")
+      ("quiet,q", "no progress output (warnings and errors are still printed)");
+  addPluginDirOption(options);
+  auto vm = parseCommandLine(
+      "run",
+      "mnnq run --config CFG [--model IN] [--output OUT] [--plugin-dir DIR]... [--threads N] "
+      "[--quiet]\n       mnnq IN OUT CFG",
+      args, options);
+  if (!vm) return kExitOk;
+
+  RunOverrides overrides;
+  if (vm->count("model")) overrides.model = (*vm)["model"].as<std::string>();
+  if (vm->count("output")) overrides.output = (*vm)["output"].as<std::string>();
+  if (vm->count("threads")) {
+    int threads = (*vm)["threads"].as<int>();
+    if (threads < 0 || threads > 1024)
+      throw UsageError("--threads must be between 0 and 1024, given " + std::to_string(threads));
+    overrides.threads = threads;
+  }
+  bool quiet = vm->count("quiet") > 0;
+
+  ConfigFile file = loadConfigFile((*vm)["config"].as<std::string>());
+  PluginRegistry registry = loadPlugins(*vm);
+  RunConfig run = prepareRunConfig(file, registry, overrides);
+  for (const auto& note : run.notes) std::cerr << "note: " << note << "\n";
+
+  RunRequest request;
+  request.config = run.values;
+  request.config_file = run.config_file;
+  request.model_path = run.values["model"].get<std::string>();
+  request.output_path = run.values["output"].get<std::string>();
+  request.registry = &registry;
+  request.feature_calibrator = run.feature_calibrator;
+  request.weight_quantizer = run.weight_quantizer;
+  request.input_source = run.input_source;
+  unsigned threads = run.values["threads"].get<unsigned>();
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  request.threads = threads;
+  request.shards = run.values["shards"].get<unsigned>();
+  request.quiet = quiet;
+
+  // The pipeline (core/pipeline, mnnq::runQuantization) is not part of the build yet. When it
+  // lands, replace the two lines below by:  return runQuantization(request);
+  (void)request;
+  throw std::runtime_error("quantization pipeline not built yet");
+}
+
+}  // namespace
+}  // namespace mnnq::cli
+
+MNNQ_COMMAND("run", "quantize a float model with a config (also: mnnq IN OUT CFG)",
+             mnnq::cli::runMain)
