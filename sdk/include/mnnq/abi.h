@@ -87,7 +87,9 @@ typedef struct mnnq_config_key {
   const char* name;         /* exact, case-sensitive key */
   mnnq_value_type type;
   const char* default_json; /* default as JSON text ("127", "\"KL\"", "[0,0,0]"); NULL: none */
-  const char* help;         /* one line */
+  const char* help;         /* one line. Enum convention for STRING and STRING_LIST keys: a help
+                               text that starts with "{A|B|C} " restricts values to A, B or C
+                               (the host rejects others, naming the key and the choices) */
   double min_value;         /* inclusive bounds for INT/NUMBER values and list elements; */
   double max_value;         /* min_value > max_value means unbounded */
 } mnnq_config_key;
