@@ -1,0 +1,116 @@
+#include "graph_checks.hpp"
+
+#include "mnnq/core/graph.hpp"
+
+#include <sstream>
+#include <vector>
+
+namespace mnnq::model {
+namespace {
+
+// Checks one op list (the main graph or a subgraph) against its tensor table.
+class ListChecker {
+ public:
+  ListChecker(const std::string& source, const std::string& where, const std::vector<std::string>& tensors)
+      : source_(source), where_(where), tensors_(tensors), producer_(tensors.size(), -1) {}
+
+  void check(const std::vector<std::unique_ptr<schema::OpT>>& ops) {
+    // First pass: producers, so that an input produced *later* can be told apart from one
+    // produced by no op at all.
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const schema::OpT& op = *ops[i];
+      if (op.outputIndexes.empty()) fail(op, i, "has no outputs (MNN requires every op to produce a tensor)");
+      for (int t : op.outputIndexes) {
+        if (t < 0 || static_cast<size_t>(t) >= tensors_.size()) fail(op, i, rangeText("output", t));
+        if (producer_[t] >= 0) {
+          std::ostringstream os;
+          os << "writes tensor '" << tensors_[t] << "' (id " << t << "), which op #" << producer_[t] << " '"
+             << ops[producer_[t]]->name << "' already produces";
+          fail(op, i, os.str());
+        }
+        producer_[t] = static_cast<int>(i);
+      }
+    }
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const schema::OpT& op = *ops[i];
+      for (int t : op.inputIndexes) {
+        if (t == -1) continue;  // absent optional input
+        if (t < 0 || static_cast<size_t>(t) >= tensors_.size()) fail(op, i, rangeText("input", t));
+        if (producer_[t] >= static_cast<int>(i)) {
+          std::ostringstream os;
+          os << "reads tensor '" << tensors_[t] << "' (id " << t << ") before op #" << producer_[t] << " '"
+             << ops[producer_[t]]->name << "' produces it (ops are not in topological order)";
+          fail(op, i, os.str());
+        }
+      }
+    }
+  }
+
+ private:
+  std::string rangeText(const char* kind, int t) const {
+    std::ostringstream os;
+    os << kind << " tensor id " << t << " is out of range (the " << (where_.empty() ? "model" : where_) << " has "
+       << tensors_.size() << " tensors)";
+    return os.str();
+  }
+
+  [[noreturn]] void fail(const schema::OpT& op, size_t index, const std::string& what) const {
+    std::string prefix = where_.empty() ? "" : where_ + ": ";
+    throw ModelError(source_ + ": " + prefix + describeOp(op, index) + " " + what);
+  }
+
+  const std::string& source_;
+  std::string where_;
+  const std::vector<std::string>& tensors_;
+  std::vector<int> producer_;
+};
+
+void checkDescribes(const std::vector<std::unique_ptr<schema::TensorDescribeT>>& describes, size_t tensorCount,
+                    const std::string& source, const std::string& where) {
+  for (size_t i = 0; i < describes.size(); ++i) {
+    int t = describes[i]->index;
+    if (t < 0 || static_cast<size_t>(t) >= tensorCount) {
+      std::ostringstream os;
+      os << source << ": " << where << "extraTensorDescribe #" << i << " refers to tensor id " << t
+         << ", out of range (" << tensorCount << " tensors)";
+      throw ModelError(os.str());
+    }
+  }
+}
+
+}  // namespace
+
+std::string describeOp(const schema::OpT& op, size_t index) {
+  std::ostringstream os;
+  os << "op #" << index << " '" << op.name << "' (";
+  const char* type = schema::EnumNameOpType(op.type);
+  if (type && *type) {
+    os << type;
+  } else {
+    os << "type " << static_cast<int>(op.type);
+  }
+  os << ")";
+  return os.str();
+}
+
+void checkGraph(const schema::NetT& net, const std::string& source) {
+  ListChecker(source, "", net.tensorName).check(net.oplists);
+  checkDescribes(net.extraTensorDescribe, net.tensorName.size(), source, "");
+  for (const auto& sub : net.subgraphs) {
+    std::string where = "subgraph '" + sub->name + "'";
+    ListChecker(source, where, sub->tensors).check(sub->nodes);
+    checkDescribes(sub->extraTensorDescribe, sub->tensors.size(), source, where + ": ");
+    for (int t : sub->inputs) {
+      if (t < 0 || static_cast<size_t>(t) >= sub->tensors.size()) {
+        throw ModelError(source + ": " + where + ": input tensor id " + std::to_string(t) + " is out of range");
+      }
+    }
+    for (int t : sub->outputs) {
+      if (t < 0 || static_cast<size_t>(t) >= sub->tensors.size()) {
+        throw ModelError(source + ": " + where + ": output tensor id " + std::to_string(t) + " is out of range");
+      }
+    }
+  }
+}
+
+}  // namespace mnnq::model
