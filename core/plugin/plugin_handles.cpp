@@ -245,7 +245,9 @@ bool InputSourceHandle::load(uint64_t i, float* const* buffers, std::string* ski
     if (skip_reason) *skip_reason = m.str();
     return false;
   }
-  std::string call = "load of '" + sampleName(i) + "'";
+  // Only ask for a name the source has: sample_name has no way to report a bad index.
+  std::string name = i < count() ? sampleName(i) : "sample " + std::to_string(i);
+  std::string call = "load of '" + name + "'";
   fail(*plugin_, call.c_str(), s, m);
 }
 
