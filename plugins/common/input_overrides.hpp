@@ -117,6 +117,35 @@ inline bool allKnown(const std::vector<int64_t>& dims) {
   return true;
 }
 
+// The model's stored shape with an unknown batch dimension read as 1; empty if any other
+// dimension is unknown (the data must then say).
+inline std::vector<int64_t> modelShapeForOneSample(const ModelInput& in) {
+  std::vector<int64_t> s = in.dims;
+  if (!s.empty() && s[0] <= 0) s[0] = 1;
+  return allKnown(s) ? s : std::vector<int64_t>{};
+}
+
+// True if `given` can fill a tensor of shape `expected` (which has batch 1): equal shapes, or the
+// same shape without the leading 1.
+inline bool fitsShape(const std::vector<int64_t>& given, const std::vector<int64_t>& expected) {
+  if (given == expected) return true;
+  return !expected.empty() && expected[0] == 1 &&
+         std::vector<int64_t>(expected.begin() + 1, expected.end()) == given;
+}
+
+// The shape a sample of shape `given` fills for a model input stored as `pattern` (dims <= 0
+// unknown): every known dimension must agree; a missing leading batch dimension is read as 1.
+// Returns empty if they do not agree.
+inline std::vector<int64_t> completeShape(std::vector<int64_t> given,
+                                          const std::vector<int64_t>& pattern) {
+  if (pattern.empty()) return given;
+  if (given.size() + 1 == pattern.size()) given.insert(given.begin(), 1);
+  if (given.size() != pattern.size()) return {};
+  for (std::size_t i = 0; i < given.size(); ++i)
+    if (pattern[i] > 0 && pattern[i] != given[i]) return {};
+  return given;
+}
+
 // Writes a resolved shape into the host's descriptor.
 inline void writeShape(const std::vector<int64_t>& shape, sdk::InputDesc& desc) {
   if (shape.size() > MNNQ_MAX_DIMS) throw sdk::Error("shape has more than 8 dimensions");

@@ -5,10 +5,11 @@
 // the file system. Hidden entries (name starting with '.') are never samples.
 #pragma once
 
+#include <mnnq/plugin.hpp>
+
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
-#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -25,20 +26,20 @@ enum class EntryKinds { kFilesOnly, kFilesAndFolders };
 
 // Lists `folder`; kFilesOnly skips sub-folders (image samples are files), kFilesAndFolders keeps
 // both (the plugin rejects the wrong kind per sample, with a reason). `limit` 0 = all.
-// Throws std::runtime_error naming the folder if it is missing or has no entries.
+// Throws sdk::Error naming the folder if it is missing or has no entries.
 inline std::vector<SampleEntry> listSampleFolder(const std::string& folder, EntryKinds kinds,
                                                  uint64_t limit, const std::string& what) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (folder.empty()) throw std::runtime_error("config key 'path' (the sample folder) is not set");
+  if (folder.empty()) throw sdk::Error("config key 'path' (the sample folder) is not set");
   if (!fs::is_directory(folder, ec))
-    throw std::runtime_error("sample folder '" + folder + "' (config key 'path') " +
+    throw sdk::Error("sample folder '" + folder + "' (config key 'path') " +
                              (fs::exists(folder, ec) ? "is not a folder" : "does not exist"));
   std::vector<SampleEntry> entries;
   fs::directory_iterator it(folder, ec), end;
-  if (ec) throw std::runtime_error("cannot read sample folder '" + folder + "': " + ec.message());
+  if (ec) throw sdk::Error("cannot read sample folder '" + folder + "': " + ec.message());
   for (; it != end; it.increment(ec)) {
-    if (ec) throw std::runtime_error("cannot read sample folder '" + folder + "': " + ec.message());
+    if (ec) throw sdk::Error("cannot read sample folder '" + folder + "': " + ec.message());
     SampleEntry e;
     e.name = it->path().filename().string();
     if (e.name.empty() || e.name[0] == '.') continue;
@@ -51,7 +52,7 @@ inline std::vector<SampleEntry> listSampleFolder(const std::string& folder, Entr
             [](const SampleEntry& a, const SampleEntry& b) { return a.name < b.name; });
   if (limit > 0 && entries.size() > limit) entries.resize(static_cast<std::size_t>(limit));
   if (entries.empty())
-    throw std::runtime_error("sample folder '" + folder + "' contains no " + what +
+    throw sdk::Error("sample folder '" + folder + "' contains no " + what +
                              " (hidden entries are ignored)");
   return entries;
 }

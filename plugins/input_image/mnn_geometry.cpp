@@ -219,6 +219,16 @@ void MnnMatrix::mapPoints(PointF* p, int count) const {
 }
 
 MnnMatrix calibrationMatrix(int x0, int y0, int cropW, int cropH, int ow, int oh) {
+  MnnMatrix m;
+  if (ow < 2 || oh < 2 || cropW < 2 || cropH < 2) {
+    // A single output or crop row/column makes MNN's four-point solver divide 0 by 0: MNN then
+    // samples at NaN positions (reading outside the image) or, for ow == 1, copies the top-left
+    // pixels. mnnq uses the exact corner-aligned mapping instead.
+    const float sx = ow > 1 ? float(cropW - 1) / float(ow - 1) : 0.0f;
+    const float sy = oh > 1 ? float(cropH - 1) / float(oh - 1) : 0.0f;
+    m.setScaleTranslate(sx, sy, float(x0), float(y0));
+    return m;
+  }
   const PointF out[4] = {{0.0f, 0.0f},
                          {0.0f, float(oh - 1)},
                          {float(ow - 1), 0.0f},
@@ -227,8 +237,7 @@ MnnMatrix calibrationMatrix(int x0, int y0, int cropW, int cropH, int ow, int oh
                           {float(x0), float(y0 + cropH - 1)},
                           {float(x0 + cropW - 1), float(y0)},
                           {float(x0 + cropW - 1), float(y0 + cropH - 1)}};
-  MnnMatrix m;
-  m.setPolyToPoly4(out, crop);  // on failure MNN keeps the identity: so do we
+  m.setPolyToPoly4(out, crop);
   return m;
 }
 

@@ -37,6 +37,7 @@ class MnnMatrix {
   // MNN's mapPoints for `count` points (in place).
   void mapPoints(PointF* points, int count) const;
 
+  void setScaleTranslate(float sx, float sy, float tx, float ty);
   unsigned type() const;
   bool isIdentity() const { return type() == 0; }
   const float* values() const { return m_; }
@@ -46,7 +47,6 @@ class MnnMatrix {
   bool invert(MnnMatrix* out) const;
   static MnnMatrix concat(const MnnMatrix& a, const MnnMatrix& b);
   unsigned computeType() const;
-  void setScaleTranslate(float sx, float sy, float tx, float ty);
 
   float m_[9];
   // type bits; kUnknown means "compute from the values on first use" (MNN's kUnknown_Mask).
@@ -56,6 +56,7 @@ class MnnMatrix {
 
 // The matrix MNN's calibration tool builds for one image: destination pixel (x, y) of an
 // ow x oh image maps to the centre crop (cropW x cropH at x0, y0) of the source, corners aligned.
+// Degenerate sizes (a single row or column) get the exact mapping, where MNN itself breaks down.
 MnnMatrix calibrationMatrix(int x0, int y0, int cropW, int cropH, int ow, int oh);
 
 }  // namespace mnnq::input

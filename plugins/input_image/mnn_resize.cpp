@@ -9,7 +9,12 @@ namespace {
 
 constexpr int kTilePixels = 512;  // MNN's CACHE_SIZE
 
-float clampTo(float v, float lo, float hi) { return std::max(std::min(v, hi), lo); }
+// MNN's max(min(v, hi), lo); a NaN position (never produced by calibrationMatrix) maps to lo
+// instead of an out-of-bounds read.
+float clampTo(float v, float lo, float hi) {
+  if (!(v > lo)) return lo;
+  return v > hi ? hi : v;
+}
 
 // One tile of `count` output pixels starting at source position `start`, stepping by `step`.
 void sampleTile(const uint8_t* src, int iw, int ih, PointF start, PointF step, int count,
