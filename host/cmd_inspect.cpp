@@ -1,0 +1,49 @@
+// `mnnq inspect MODEL [--json]`: what a model contains, before writing a config for it.
+#include "command.hpp"
+
+#include "mnnq/core/executor.hpp"
+#include "mnnq/core/inspect.hpp"
+
+#include <boost/filesystem.hpp>
+
+#include <iostream>
+
+namespace mnnq::cli {
+namespace {
+
+int inspectMain(const std::vector<std::string>& args) {
+  po::options_description options("Options");
+  options.add_options()("json", "print the report as JSON");
+  po::options_description hidden;
+  hidden.add_options()("model", po::value<std::string>(), "model file");
+  po::positional_options_description positional;
+  positional.add("model", 1);
+  auto vm = parseCommandLine("inspect", "mnnq inspect MODEL [--json]", args, options, &positional, &hidden);
+  if (!vm) return kExitOk;
+  if (!vm->count("model")) throw UsageError("missing MODEL (the .mnn file to inspect)");
+  const std::string path = (*vm)["model"].as<std::string>();
+
+  Graph graph = Graph::load(path);
+  InspectReport report = inspectModel(graph, boost::filesystem::file_size(path));
+  // Building an executor lists every op it cannot run; other failures (e.g. dynamic input
+  // dims without a given shape) mean the question cannot be answered here.
+  try {
+    Executor executor(graph);
+  } catch (const UnsupportedOpsError& e) {
+    report.unsupported_ops = e.ops();
+  } catch (const std::exception& e) {
+    report.executor_check = e.what();
+  }
+  if (vm->count("json")) {
+    std::cout << inspectToJson(report).dump(2) << "\n";
+  } else {
+    std::cout << inspectToText(report);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace mnnq::cli
+
+MNNQ_COMMAND("inspect", "show a model's inputs, outputs, ops, size and quantization state",
+             mnnq::cli::inspectMain)
