@@ -59,10 +59,7 @@ int runMain(const std::vector<std::string>& args) {
   request.shards = run.values["shards"].get<unsigned>();
   request.quiet = quiet;
 
-  // The pipeline (core/pipeline, mnnq::runQuantization) is not part of the build yet. When it
-  // lands, replace the two lines below by:  return runQuantization(request);
-  (void)request;
-  throw std::runtime_error("quantization pipeline not built yet");
+  return runQuantization(request);
 }
 
 }  // namespace

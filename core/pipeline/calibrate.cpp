@@ -1,0 +1,252 @@
+#include "calibrate.hpp"
+
+#include "progress.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace mnnq {
+namespace {
+
+// Feeds one forward's calibrated tensors to the calibrator.
+class PassHook : public TensorHook {
+ public:
+  PassHook(const CalibrationTensors& tensors, CalibratorHandle& calibrator, uint32_t pass,
+           const mnnq_pass_desc& desc)
+      : tensors_(tensors), calibrator_(calibrator), pass_(pass), desc_(desc) {}
+
+  void setBatch(uint32_t shard, uint64_t first_sample, uint32_t batch) {
+    shard_ = shard;
+    first_sample_ = first_sample;
+    batch_ = batch;
+  }
+
+  void onTensor(int tensor, Tensor& value) override {
+    const int index = tensors_.indexOf(tensor);
+    if (index < 0 || value.dtype != DType::Float32) return;
+    const uint64_t count = value.f.size();
+    if (desc_.flags & MNNQ_PASS_TRANSFORM)
+      calibrator_.transform(pass_, shard_, first_sample_, batch_, static_cast<uint32_t>(index),
+                            value.f.data(), count);
+    if (desc_.flags & MNNQ_PASS_OBSERVE)
+      calibrator_.observe(pass_, shard_, first_sample_, batch_, static_cast<uint32_t>(index),
+                          value.f.data(), count);
+  }
+
+ private:
+  const CalibrationTensors& tensors_;
+  CalibratorHandle& calibrator_;
+  uint32_t pass_;
+  mnnq_pass_desc desc_;
+  uint32_t shard_ = 0;
+  uint64_t first_sample_ = 0;
+  uint32_t batch_ = 1;
+};
+
+// Runs fn(worker) on `threads` threads and rethrows the first exception.
+template <class Fn>
+void runWorkers(unsigned threads, Fn fn) {
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto guarded = [&](unsigned worker) {
+    try {
+      fn(worker);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex);
+      if (!error) error = std::current_exception();
+    }
+  };
+  if (threads <= 1) {
+    guarded(0);
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned w = 0; w < threads; ++w) pool.emplace_back(guarded, w);
+    for (auto& t : pool) t.join();
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+std::map<int, Tensor> concatBatch(const std::vector<std::map<int, Tensor>>& samples) {
+  std::map<int, Tensor> batch;
+  for (const auto& [id, first] : samples.front()) {
+    Tensor t = first;
+    t.shape[0] = static_cast<int>(samples.size());
+    t.f.clear();
+    t.f.reserve(first.f.size() * samples.size());
+    for (const auto& s : samples) t.f.insert(t.f.end(), s.at(id).f.begin(), s.at(id).f.end());
+    batch[id] = std::move(t);
+  }
+  return batch;
+}
+
+}  // namespace
+
+Graph fakeQuantizeWeights(const Graph& graph, int bits) {
+  std::vector<uint8_t> bytes = serializeNet(graph.net());
+  Graph copy = Graph::fromBuffer(bytes.data(), bytes.size(), graph.source());
+  const float limit = static_cast<float>((1 << (bits - 1)) - 1);
+  for (auto& op : copy.net().oplists) {
+    if (op->type != schema::OpType_Convolution && op->type != schema::OpType_ConvolutionDepthwise)
+      continue;
+    auto* conv = op->main.AsConvolution2D();
+    if (!conv || !conv->common || conv->weight.empty() || conv->common->outputCount <= 0) continue;
+    const size_t oc = static_cast<size_t>(conv->common->outputCount);
+    const size_t per = conv->weight.size() / oc;
+    for (size_t c = 0; c < oc; ++c) {
+      float* w = conv->weight.data() + c * per;
+      float m = 0.0f;
+      for (size_t k = 0; k < per; ++k) m = std::max(m, std::fabs(w[k]));
+      if (m < 1e-6f) continue;
+      const float s = m / limit;
+      for (size_t k = 0; k < per; ++k)
+        w[k] = s * std::min(limit, std::max(-limit, std::round(w[k] / s)));
+    }
+  }
+  copy.reindex();
+  return copy;
+}
+
+CalibrationOutcome calibrate(const Graph& graph, const Executor& executor,
+                             const CalibrationTensors& tensors, CalibratorHandle& calibrator,
+                             SampleFeed& feed, const CalibrationOptions& options) {
+  CalibrationOutcome outcome;
+  const unsigned shards = std::max(1u, options.shards);
+  const unsigned threads = std::max(1u, options.threads);
+  const uint32_t passes = calibrator.prepare(tensors.descriptors(), shards);
+
+  // Samples offered in each pass: all of them first; afterwards only those that loaded.
+  std::vector<uint64_t> samples(feed.count());
+  for (uint64_t i = 0; i < samples.size(); ++i) samples[i] = i;
+  std::vector<char> usable(samples.size(), 1);
+
+  for (uint32_t pass = 0; pass < passes; ++pass) {
+    const mnnq_pass_desc desc = calibrator.beginPass(pass);
+    uint32_t batch = std::max(1u, desc.batch_size);
+    if (batch > samples.size()) {
+      outcome.notes.push_back("pass " + std::to_string(pass + 1) + ": batch size " +
+                              std::to_string(batch) + " is larger than the " +
+                              std::to_string(samples.size()) + " samples; using " +
+                              std::to_string(samples.size()));
+      batch = static_cast<uint32_t>(std::max<size_t>(1, samples.size()));
+    }
+    const bool sequential = (desc.flags & MNNQ_PASS_SEQUENTIAL) || batch > 1;
+
+    // The executor for this pass: the float one unless the pass wants fake-quantized weights
+    // or another batch size.
+    std::unique_ptr<Graph> pass_graph;
+    std::unique_ptr<Executor> pass_executor;
+    const Executor* exec = &executor;
+    if (desc.weight_bits > 0 || batch > 1) {
+      const Graph* g = &graph;
+      if (desc.weight_bits > 0) {
+        if (desc.weight_bits < 2 || desc.weight_bits > 8)
+          throw std::runtime_error(calibrator.plugin().label() + " asked for " +
+                                   std::to_string(desc.weight_bits) + "-bit weights (2..8)");
+        pass_graph = std::make_unique<Graph>(fakeQuantizeWeights(graph, desc.weight_bits));
+        g = pass_graph.get();
+      }
+      ExecutorOptions exec_options;
+      for (const auto& [name, shape] : feed.inputShapes()) {
+        std::vector<int> s = shape;
+        if (!s.empty()) s[0] = static_cast<int>(batch);
+        exec_options.input_shapes[name] = s;
+      }
+      pass_executor = std::make_unique<Executor>(*g, exec_options);
+      exec = pass_executor.get();
+    }
+
+    Progress progress("calibrate pass " + std::to_string(pass + 1) + "/" + std::to_string(passes),
+                      samples.size(), options.quiet);
+    std::vector<std::mutex> shard_locks(shards);
+    uint64_t forwarded = 0;
+
+    if (!sequential) {
+      std::atomic<size_t> next{0};
+      std::atomic<uint64_t> done{0};
+      runWorkers(std::min<unsigned>(threads, static_cast<unsigned>(samples.size())),
+                 [&](unsigned) {
+                   PassHook hook(tensors, calibrator, pass, desc);
+                   std::map<int, Tensor> inputs;
+                   for (size_t k = next++; k < samples.size(); k = next++) {
+                     const uint64_t i = samples[k];
+                     if (!feed.load(i, inputs)) {
+                       usable[i] = 0;
+                       progress.advance();
+                       continue;
+                     }
+                     const uint32_t shard = static_cast<uint32_t>(i % shards);
+                     std::lock_guard<std::mutex> lock(shard_locks[shard]);
+                     hook.setBatch(shard, i, 1);
+                     exec->run(inputs, &hook);
+                     ++done;
+                     progress.advance();
+                   }
+                 });
+      forwarded = done.load();
+    } else {
+      // Decode a window of samples in parallel, then forward them in order on this thread.
+      PassHook hook(tensors, calibrator, pass, desc);
+      const size_t window = std::max<size_t>(batch, 4 * threads);
+      std::vector<std::map<int, Tensor>> pending;
+      std::vector<uint64_t> pending_ids;
+      for (size_t start = 0; start < samples.size(); start += window) {
+        const size_t end = std::min(samples.size(), start + window);
+        std::vector<std::map<int, Tensor>> loaded(end - start);
+        std::vector<char> ok(end - start, 0);
+        std::atomic<size_t> next{start};
+        runWorkers(std::min<unsigned>(threads, static_cast<unsigned>(end - start)), [&](unsigned) {
+          for (size_t k = next++; k < end; k = next++)
+            ok[k - start] = feed.load(samples[k], loaded[k - start]) ? 1 : 0;
+        });
+        for (size_t k = start; k < end; ++k) {
+          progress.advance();
+          if (!ok[k - start]) {
+            usable[samples[k]] = 0;
+            continue;
+          }
+          pending.push_back(std::move(loaded[k - start]));
+          pending_ids.push_back(samples[k]);
+          if (pending.size() == batch) {
+            const uint64_t first = pending_ids.front();
+            hook.setBatch(static_cast<uint32_t>(first % shards), first, batch);
+            exec->run(batch == 1 ? pending.front() : concatBatch(pending), &hook);
+            forwarded += batch;
+            pending.clear();
+            pending_ids.clear();
+          }
+        }
+      }
+      if (!pending.empty())
+        outcome.notes.push_back("pass " + std::to_string(pass + 1) + ": the last " +
+                                std::to_string(pending.size()) +
+                                " samples do not fill a batch of " + std::to_string(batch) +
+                                " and were not used");
+    }
+    progress.finish();
+    calibrator.endPass(pass);
+    outcome.passes.push_back({"calibrate pass " + std::to_string(pass + 1), progress.elapsedSeconds(),
+                              forwarded});
+
+    if (pass == 0) {
+      std::vector<uint64_t> kept;
+      for (uint64_t i : samples)
+        if (usable[i]) kept.push_back(i);
+      samples.swap(kept);
+      outcome.samples_used = forwarded;
+      if (samples.empty())
+        throw std::runtime_error("no usable calibration sample: all " +
+                                 std::to_string(feed.count()) + " were skipped");
+    }
+  }
+  outcome.usable_samples = samples;
+  outcome.skipped = feed.skipped();
+  outcome.params = calibrator.compute();
+  return outcome;
+}
+
+}  // namespace mnnq

@@ -1,0 +1,202 @@
+#include "rewrite.hpp"
+
+#include "unary_lookup.hpp"
+
+#include "mnnq/core/idst_codec.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <stdexcept>
+
+namespace mnnq {
+namespace {
+
+bool isQuantizableConv(schema::OpType type) {
+  return type == schema::OpType_Convolution || type == schema::OpType_ConvolutionDepthwise ||
+         type == schema::OpType_Deconvolution;
+}
+
+void writeTensorDescribes(schema::NetT& net, const TensorParams& params) {
+  // Existing describes keyed by tensor index; a later entry for the same index replaced an
+  // earlier one at load time, so the last one is the one to keep.
+  std::map<int, std::unique_ptr<schema::TensorDescribeT>> by_index;
+  for (auto& describe : net.extraTensorDescribe)
+    if (describe) by_index[describe->index] = std::move(describe);
+  net.extraTensorDescribe.clear();
+  for (const auto& [tensor, p] : params) {
+    auto& describe = by_index[tensor];
+    if (!describe) {
+      describe = std::make_unique<schema::TensorDescribeT>();
+      describe->index = tensor;
+    }
+    auto info = std::make_unique<schema::TensorQuantInfoT>();
+    info->scale = p.scale;
+    info->zero = p.zero;
+    info->min = p.min;
+    info->max = p.max;
+    info->type = schema::DataType_DT_INT8;
+    describe->quantInfo = std::move(info);
+  }
+  for (auto& [index, describe] : by_index) net.extraTensorDescribe.push_back(std::move(describe));
+}
+
+// Why a convolution cannot be quantized, or "" if it can.
+std::string convBlocker(const schema::OpT& op, const TensorParams& params,
+                        const RewriteOptions& options) {
+  if (options.skip_ops.count(op.name)) return "listed in skip_quant_op_names";
+  const auto* conv = op.main.AsConvolution2D();
+  if (!conv || !conv->common) return "no Convolution2D parameters";
+  if (op.inputIndexes.size() != 1) return "weights are runtime inputs, not constants";
+  if (conv->weight.empty()) {
+    if (conv->quanParameter) return "already quantized";
+    return "no inline float weights";
+  }
+  if (op.outputIndexes.empty()) return "no output";
+  if (!params.count(op.inputIndexes[0])) return "input tensor was not calibrated";
+  if (!params.count(op.outputIndexes[0])) return "output tensor was not calibrated";
+  const int oc = conv->common->outputCount;
+  if (oc <= 0 || conv->weight.size() % static_cast<size_t>(oc) != 0)
+    return "weight count " + std::to_string(conv->weight.size()) +
+           " is not a multiple of outputCount " + std::to_string(oc);
+  return "";
+}
+
+int8_t toInt8(float v) {
+  return static_cast<int8_t>(std::max(-128.0f, std::min(127.0f, std::round(v))));
+}
+
+void quantizeConv(schema::OpT& op, const mnnq_feature_params& in, const mnnq_feature_params& out,
+                  const RewriteOptions& options) {
+  auto* conv = op.main.AsConvolution2D();
+  auto& common = *conv->common;
+  const uint32_t oc = static_cast<uint32_t>(common.outputCount);
+  const uint64_t count = conv->weight.size();
+  const uint32_t kh = std::max(1, common.kernelY), kw = std::max(1, common.kernelX);
+  const uint64_t area = count / oc;
+
+  mnnq_weight_desc desc{};
+  desc.op_name = op.name.c_str();
+  desc.data = conv->weight.data();
+  desc.count = count;
+  desc.out_channels = oc;
+  desc.in_channels_per_group = static_cast<uint32_t>(area / (static_cast<uint64_t>(kh) * kw));
+  desc.kernel_h = kh;
+  desc.kernel_w = kw;
+  desc.bits = static_cast<uint32_t>(options.bits);
+  desc.clamp = options.weight_clamp;
+
+  std::vector<float> alpha(oc, 0.0f), zeros(oc, 0.0f);
+  std::vector<int8_t> values(count, 0);
+  mnnq_weight_result result{alpha.data(), zeros.data(), values.data(), 0};
+  options.quantize_weights(desc, result);
+  if (result.asymmetric)
+    throw std::runtime_error("op '" + op.name +
+                             "': the weight quantizer returned asymmetric weights, which the MNN "
+                             "int8 convolution cannot use");
+
+  // MNN's selection: the sparse form only at 8 bits and only when it is strictly smaller.
+  IdstEncoded coded = encodeIdst(values.data(), oc, area, options.bits, options.bits >= 8);
+  auto quan = std::make_unique<schema::IDSTQuanT>();
+  quan->buffer = std::move(coded.buffer);
+  quan->shapeInt32 = coded.shape_int32;
+  quan->alpha = alpha;
+  quan->type = coded.type;
+  quan->aMaxOrBits = options.bits;
+  quan->quantScale = 1.0f;
+  quan->scaleIn = in.scale;
+  quan->scaleOut = out.scale;
+  quan->readType = 0;
+  quan->aMin = 0;
+  quan->has_scaleInt = false;
+  quan->useInt32 = false;
+
+  auto sym = std::make_unique<schema::QuantizedFloatParamT>();
+  sym->nbits = options.bits;
+  sym->clampMin = static_cast<int8_t>(-(1 << (options.bits - 1)) + 1);
+  sym->clampMax = static_cast<int8_t>((1 << (options.bits - 1)) - 1);
+  sym->zeroPoint = toInt8(in.zero);
+  sym->outputZeroPoint = toInt8(out.zero);
+  sym->method = schema::QuantizeAlgo_DEFAULT;
+  sym->outputDataType = schema::DataType_DT_INT8;
+
+  if (conv->bias.size() != oc) conv->bias.assign(oc, 0.0f);
+  if (options.channels) {
+    const int channels = options.channels(op.inputIndexes[0]);
+    if (channels > 0) common.inputCount = channels;
+  }
+  conv->weight.clear();
+  conv->weight.shrink_to_fit();
+  conv->external.clear();
+  op.externalPath.clear();
+  conv->quanParameter = std::move(quan);
+  conv->symmetricQuan = std::move(sym);
+}
+
+void convertLegacyUnary(schema::OpT& op) {
+  if (op.type != schema::OpType_Sigmoid && op.type != schema::OpType_TanH) return;
+  auto unary = std::make_unique<schema::UnaryOpT>();
+  unary->opType = op.type == schema::OpType_Sigmoid ? schema::UnaryOpOperation_SIGMOID
+                                                    : schema::UnaryOpOperation_TANH;
+  unary->T = schema::DataType_DT_FLOAT;
+  op.type = schema::OpType_UnaryOp;
+  op.main.Reset();
+  op.main.type = schema::OpParameter_UnaryOp;
+  op.main.value = unary.release();
+}
+
+}  // namespace
+
+RewriteReport rewriteQuantized(schema::NetT& net, const TensorParams& params,
+                               const RewriteOptions& options) {
+  RewriteReport report;
+  writeTensorDescribes(net, params);
+  report.tensors_with_params = static_cast<int>(params.size());
+
+  for (auto& op_ptr : net.oplists) {
+    schema::OpT& op = *op_ptr;
+    if (isQuantizableConv(op.type)) {
+      std::string blocker = convBlocker(op, params, options);
+      if (!blocker.empty()) {
+        report.left_float.push_back({op.name, schema::EnumNameOpType(op.type), blocker});
+        continue;
+      }
+      quantizeConv(op, params.at(op.inputIndexes[0]), params.at(op.outputIndexes[0]), options);
+      ++report.convolutions_quantized;
+      continue;
+    }
+    convertLegacyUnary(op);
+    if (op.type != schema::OpType_UnaryOp) continue;
+    auto* unary = op.main.AsUnaryOp();
+    if (!unary) continue;
+    const int kind = unary->opType;
+    // NEG, ABS and SIGN run in int8 without a table.
+    if (kind == schema::UnaryOpOperation_NEG || kind == schema::UnaryOpOperation_ABS ||
+        kind == schema::UnaryOpOperation_SIGN)
+      continue;
+    auto f = unaryFunctionFor(kind);
+    const std::string type_name = std::string("UnaryOp ") + schema::EnumNameUnaryOpOperation(
+                                                                 static_cast<schema::UnaryOpOperation>(kind));
+    if (options.skip_ops.count(op.name)) {
+      report.left_float.push_back({op.name, type_name, "listed in skip_quant_op_names"});
+      continue;
+    }
+    if (!f) {
+      report.left_float.push_back({op.name, type_name, "no int8 lookup table for this function"});
+      continue;
+    }
+    if (op.inputIndexes.size() != 1 || op.outputIndexes.size() != 1 ||
+        !params.count(op.inputIndexes[0]) || !params.count(op.outputIndexes[0])) {
+      report.left_float.push_back({op.name, type_name, "input or output not calibrated"});
+      continue;
+    }
+    const auto& in = params.at(op.inputIndexes[0]);
+    const auto& out = params.at(op.outputIndexes[0]);
+    unary->tableInt8 = buildUnaryTable(*f, in.scale, in.zero, out.scale, out.zero);
+    ++report.unary_tables;
+  }
+  return report;
+}
+
+}  // namespace mnnq

@@ -1,0 +1,231 @@
+// runQuantization: model -> graph -> calibration -> scales -> rewritten model -> file.
+#include "mnnq/core/pipeline.hpp"
+
+#include "calibrate.hpp"
+#include "calibration_tensors.hpp"
+#include "debug_report.hpp"
+#include "progress.hpp"
+#include "rewrite.hpp"
+#include "run_summary.hpp"
+#include "sample_feed.hpp"
+#include "scale_dump.hpp"
+#include "scale_sharing.hpp"
+
+#include "mnnq/core/config_key.hpp"
+#include "mnnq/core/executor.hpp"
+#include "mnnq/core/graph.hpp"
+#include "mnnq/core/plugin_handles.hpp"
+#include "mnnq/core/suggest.hpp"
+
+#include <boost/filesystem.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <set>
+
+namespace mnnq {
+namespace {
+
+class Stopwatch {
+ public:
+  double lap() {
+    auto now = std::chrono::steady_clock::now();
+    double s = std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+    return s;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+std::set<std::string> skipOps(const RunRequest& request, const Graph& graph) {
+  std::set<std::string> skip;
+  if (!request.config.contains("skip_quant_op_names")) return skip;
+  std::vector<std::string> names;
+  for (int i = 0; i < graph.numOps(); ++i) names.push_back(graph.op(i).name);
+  for (const auto& value : request.config["skip_quant_op_names"]) {
+    const std::string name = value.get<std::string>();
+    if (graph.findOp(name) < 0) {
+      std::string message = request.config_file + ": key 'skip_quant_op_names': the model has no op named '" +
+                            name + "'";
+      const std::string close = closestMatch(name, names);
+      if (!close.empty()) message += " (did you mean '" + close + "'?)";
+      throw ConfigError(message);
+    }
+    skip.insert(name);
+  }
+  return skip;
+}
+
+// The model's graph inputs as the input plugin needs them.
+struct ModelInputs {
+  std::vector<std::string> names;
+  std::vector<mnnq_input_desc> descs;
+};
+
+ModelInputs modelInputs(const Graph& graph) {
+  ModelInputs inputs;
+  for (int tensor : graph.inputs()) inputs.names.push_back(graph.tensorName(tensor));
+  for (size_t k = 0; k < graph.inputs().size(); ++k) {
+    mnnq_input_desc desc{};
+    desc.name = inputs.names[k].c_str();
+    desc.layout = MNNQ_LAYOUT_NCHW;
+    const int producer = graph.producer(graph.inputs()[k]);
+    if (producer >= 0) {
+      if (const auto* input = graph.op(producer).main.AsInput()) {
+        desc.ndim = static_cast<int32_t>(std::min<size_t>(input->dims.size(), MNNQ_MAX_DIMS));
+        for (int d = 0; d < desc.ndim; ++d) desc.dims[d] = input->dims[d] > 0 ? input->dims[d] : -1;
+        desc.layout = input->dformat == schema::MNN_DATA_FORMAT_NHWC ? MNNQ_LAYOUT_NHWC
+                                                                     : MNNQ_LAYOUT_NCHW;
+      }
+    }
+    inputs.descs.push_back(desc);
+  }
+  return inputs;
+}
+
+bool hasOpType(const Graph& graph, schema::OpType type) {
+  for (int i = 0; i < graph.numOps(); ++i)
+    if (graph.op(i).type == type) return true;
+  return false;
+}
+
+int channelsOf(const Executor& executor, int tensor) {
+  const std::vector<int>& shape = executor.shape(tensor);
+  if (shape.size() < 2) return -1;
+  return executor.layout(tensor) == Layout::NHWC ? shape.back() : shape[1];
+}
+
+// Side files are written like the model: temporary file, then rename.
+void writeTextFile(const std::string& path, const std::string& text) {
+  const std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write " + temp);
+    out << text;
+    if (!out) throw std::runtime_error("cannot write " + temp);
+  }
+  boost::filesystem::rename(temp, path);
+}
+
+void writeJsonFile(const std::string& path, const nlohmann::json& value) {
+  writeTextFile(path, value.dump(1) + "\n");
+}
+
+}  // namespace
+
+int runQuantization(const RunRequest& request) {
+  Stopwatch watch;
+  const auto started = std::chrono::steady_clock::now();
+  RunSummary summary;
+  summary.model = request.model_path;
+  summary.output = request.output_path;
+  summary.feature_method = request.feature_calibrator->name();
+  summary.weight_method = request.weight_quantizer->name();
+  const std::string config_text = request.config.dump();
+
+  // 1. Model.
+  Graph graph = Graph::load(request.model_path);
+  const std::set<std::string> skip = skipOps(request, graph);
+  if (hasOpType(graph, schema::OpType_BatchNorm))
+    summary.notes.push_back("the model has BatchNorm ops: MNN's tool would silently switch to "
+                            "EMA; mnnq keeps " + summary.feature_method +
+                            " and runs BatchNorm with its stored statistics");
+
+  // 2. Plugins and samples.
+  ModelInputs model_inputs = modelInputs(graph);
+  InputSourceHandle source(*request.input_source, config_text, model_inputs.descs);
+  SampleFeed feed(graph, source);
+  summary.samples_total = feed.count();
+  ExecutorOptions exec_options;
+  exec_options.input_shapes = feed.inputShapes();
+  Executor executor(graph, exec_options);
+  CalibrationTensors tensors(graph, executor, skip);
+  CalibratorHandle calibrator(*request.feature_calibrator, config_text);
+  WeightQuantizerHandle weights(*request.weight_quantizer, config_text);
+  summary.phases.push_back({"load model and plugins", watch.lap(), 0});
+
+  // 3. Calibration.
+  CalibrationOptions cal_options;
+  cal_options.threads = request.threads;
+  cal_options.shards = request.shards;
+  cal_options.quiet = request.quiet;
+  CalibrationOutcome outcome = calibrate(graph, executor, tensors, calibrator, feed, cal_options);
+  watch.lap();
+  summary.samples_used = outcome.samples_used;
+  summary.skipped = outcome.skipped;
+  for (const auto& s : outcome.skipped)
+    std::fprintf(stderr, "warning: skipped sample %s: %s\n", s.name.c_str(), s.reason.c_str());
+  for (const auto& p : outcome.passes) summary.phases.push_back(p);
+  for (const auto& n : outcome.notes) summary.notes.push_back(n);
+  summary.tensors_calibrated = tensors.size();
+
+  // 4. Parameters per graph tensor. A tensor without a usable range (constant zero, say)
+  //    stays float rather than getting MNN's scale 0.
+  TensorParams params;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const mnnq_feature_params& p = outcome.params[i];
+    if (!p.valid) continue;
+    if (!(p.scale > 0.0f) || !std::isfinite(p.scale) || !std::isfinite(p.zero)) {
+      summary.tensors_without_params.push_back(tensors.tensors()[i].name +
+                                               ": no usable range (scale " +
+                                               std::to_string(p.scale) + ")");
+      continue;
+    }
+    params[tensors.tensors()[i].tensor] = p;
+  }
+  if (calibrator.sharesScales()) shareScales(graph, executor.executionOrder(), params);
+  summary.tensors_quantized = params.size();
+
+  // Optional per-tensor error report, before the (long) rewrite so it reflects exactly the
+  // parameters that are written.
+  if (request.config.value("debug", false)) {
+    DebugOptions debug_options;
+    debug_options.threads = request.threads;
+    debug_options.quiet = request.quiet;
+    std::vector<DebugRow> rows =
+        debugReport(graph, executor, params, feed, outcome.usable_samples, debug_options);
+    if (!request.quiet) std::cout << debugTable(rows, 20);
+    writeTextFile(request.output_path + ".debug.csv", debugCsv(rows));
+    writeJsonFile(request.output_path + ".debug.json", debugJson(rows));
+    summary.phases.push_back({"debug report", watch.lap(), outcome.usable_samples.size()});
+  }
+
+  // 5. Rewrite a copy of the net (the graph stays the untouched source for the scale dump).
+  std::vector<uint8_t> source_bytes = serializeNet(graph.net());
+  Graph rewritten = Graph::fromBuffer(source_bytes.data(), source_bytes.size(), graph.source());
+  RewriteOptions rewrite_options;
+  rewrite_options.bits = request.config.value("quant_bits", 8);
+  rewrite_options.weight_clamp =
+      request.config.value("weight_clamp_value", (1 << (rewrite_options.bits - 1)) - 1);
+  rewrite_options.skip_ops = skip;
+  rewrite_options.quantize_weights = [&](const mnnq_weight_desc& d, mnnq_weight_result& r) {
+    weights.quantize(d, r);
+  };
+  rewrite_options.channels = [&](int tensor) { return channelsOf(executor, tensor); };
+  summary.rewrite = rewriteQuantized(rewritten.net(), params, rewrite_options);
+  summary.phases.push_back({"quantize weights, rewrite", watch.lap(),
+                            static_cast<uint64_t>(summary.rewrite.convolutions_quantized)});
+
+  // 6. Write atomically, then read the file back to prove it is a loadable model.
+  saveNet(rewritten.net(), request.output_path);
+  Graph written = Graph::load(request.output_path);
+  if (written.numOps() != graph.numOps())
+    throw std::runtime_error("verification of " + request.output_path + " failed: " +
+                             std::to_string(written.numOps()) + " ops read back, " +
+                             std::to_string(graph.numOps()) + " written");
+  writeJsonFile(request.output_path + ".json", scaleDump(graph, params));
+  summary.phases.push_back({"write and verify", watch.lap(), 0});
+
+  summary.total_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  summary.peak_rss_kb = peakRssKb();
+  if (!request.quiet) std::cout << summary.toTable() << std::flush;
+  return 0;
+}
+
+}  // namespace mnnq

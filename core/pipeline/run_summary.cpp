@@ -1,0 +1,98 @@
+#include "run_summary.hpp"
+
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+namespace mnnq {
+
+long peakRssKb() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+nlohmann::json RunSummary::toJson() const {
+  nlohmann::json j;
+  j["model"] = model;
+  j["output"] = output;
+  j["feature_quantize_method"] = feature_method;
+  j["weight_quantize_method"] = weight_method;
+  j["samples"] = {{"total", samples_total}, {"used", samples_used}, {"skipped", skipped.size()}};
+  nlohmann::json skipped_list = nlohmann::json::array();
+  for (const auto& s : skipped) skipped_list.push_back({{"sample", s.name}, {"reason", s.reason}});
+  j["skipped_samples"] = skipped_list;
+  j["tensors_calibrated"] = tensors_calibrated;
+  j["tensors_quantized"] = tensors_quantized;
+  j["tensors_without_params"] = tensors_without_params;
+  j["convolutions_quantized"] = rewrite.convolutions_quantized;
+  j["unary_tables"] = rewrite.unary_tables;
+  nlohmann::json left = nlohmann::json::array();
+  for (const auto& op : rewrite.left_float)
+    left.push_back({{"op", op.name}, {"type", op.type}, {"reason", op.reason}});
+  j["ops_left_float"] = left;
+  nlohmann::json phase_list = nlohmann::json::array();
+  for (const auto& p : phases)
+    phase_list.push_back({{"phase", p.phase}, {"seconds", p.seconds}, {"items", p.items}});
+  j["phases"] = phase_list;
+  j["total_seconds"] = total_seconds;
+  j["peak_rss_kb"] = peak_rss_kb;
+  j["notes"] = notes;
+  return j;
+}
+
+std::string RunSummary::toTable() const {
+  std::ostringstream out;
+  char line[512];
+  out << "\nmnnq summary\n";
+  auto row = [&](const char* key, const std::string& value) {
+    std::snprintf(line, sizeof line, "  %-24s %s\n", key, value.c_str());
+    out << line;
+  };
+  row("model", model);
+  row("output", output);
+  row("methods", "features " + feature_method + ", weights " + weight_method);
+  row("samples", std::to_string(samples_used) + " used of " + std::to_string(samples_total) +
+                     (skipped.empty() ? "" : ", " + std::to_string(skipped.size()) + " skipped"));
+  row("tensors", std::to_string(tensors_quantized) + " quantized of " +
+                     std::to_string(tensors_calibrated) + " calibrated");
+  row("convolutions", std::to_string(rewrite.convolutions_quantized) + " int8");
+  if (rewrite.unary_tables) row("unary lookup tables", std::to_string(rewrite.unary_tables));
+  if (!rewrite.left_float.empty()) {
+    // Group by reason so a model with 40 skipped layers stays readable.
+    std::map<std::string, std::vector<std::string>> by_reason;
+    for (const auto& op : rewrite.left_float) by_reason[op.type + ": " + op.reason].push_back(op.name);
+    out << "  ops left in float:\n";
+    for (const auto& [reason, names] : by_reason) {
+      std::string list;
+      for (size_t i = 0; i < names.size() && i < 4; ++i) list += (i ? ", " : "") + names[i];
+      if (names.size() > 4) list += ", ... (" + std::to_string(names.size()) + ")";
+      std::snprintf(line, sizeof line, "    %-48s %s\n", reason.c_str(), list.c_str());
+      out << line;
+    }
+  }
+  if (!tensors_without_params.empty()) {
+    out << "  tensors left without parameters: " << tensors_without_params.size() << "\n";
+    for (size_t i = 0; i < tensors_without_params.size() && i < 5; ++i)
+      out << "    " << tensors_without_params[i] << "\n";
+  }
+  out << "  time:\n";
+  for (const auto& p : phases) {
+    const double rate = p.seconds > 0 && p.items ? p.items / p.seconds : 0.0;
+    if (rate > 0)
+      std::snprintf(line, sizeof line, "    %-26s %8.2f s  %8.1f/s\n", p.phase.c_str(), p.seconds, rate);
+    else
+      std::snprintf(line, sizeof line, "    %-26s %8.2f s\n", p.phase.c_str(), p.seconds);
+    out << line;
+  }
+  std::snprintf(line, sizeof line, "    %-26s %8.2f s\n", "total", total_seconds);
+  out << line;
+  std::snprintf(line, sizeof line, "  %-24s %.1f MiB\n", "peak memory", peak_rss_kb / 1024.0);
+  out << line;
+  for (const auto& note : notes) out << "  note: " << note << "\n";
+  return out.str();
+}
+
+}  // namespace mnnq

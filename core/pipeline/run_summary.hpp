@@ -1,0 +1,39 @@
+// The short table a run ends with: what was calibrated, what was quantized, what stayed in
+// float and why, time per phase, peak memory.
+#pragma once
+
+#include "calibrate.hpp"
+#include "rewrite.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace mnnq {
+
+struct RunSummary {
+  std::string model;
+  std::string output;
+  std::string feature_method;
+  std::string weight_method;
+  uint64_t samples_total = 0;
+  uint64_t samples_used = 0;
+  std::vector<SkippedSample> skipped;
+  size_t tensors_calibrated = 0;   // tensors the calibrator saw
+  size_t tensors_quantized = 0;    // tensors written with quantization parameters
+  std::vector<std::string> tensors_without_params;  // "name: why"
+  RewriteReport rewrite;
+  std::vector<PhaseTiming> phases;
+  double total_seconds = 0;
+  long peak_rss_kb = 0;
+  std::vector<std::string> notes;
+
+  nlohmann::json toJson() const;
+  std::string toTable() const;
+};
+
+// Peak resident memory of this process so far, in KiB.
+long peakRssKb();
+
+}  // namespace mnnq

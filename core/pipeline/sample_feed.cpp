@@ -1,0 +1,43 @@
+#include "sample_feed.hpp"
+
+namespace mnnq {
+
+SampleFeed::SampleFeed(const Graph& graph, InputSourceHandle& source)
+    : source_(source), count_(source.count()), input_ids_(graph.inputs()) {
+  for (uint32_t k = 0; k < input_ids_.size(); ++k) {
+    const mnnq_input_desc desc = source_.inputShape(k);
+    Tensor t;
+    t.shape.assign(desc.dims, desc.dims + desc.ndim);
+    t.layout = static_cast<Layout>(static_cast<int>(desc.layout));
+    t.dtype = DType::Float32;
+    shapes_by_name_[graph.tensorName(input_ids_[k])] = t.shape;
+    templates_.push_back(std::move(t));
+  }
+}
+
+bool SampleFeed::load(uint64_t i, std::map<int, Tensor>& inputs) {
+  std::vector<float*> buffers;
+  inputs.clear();
+  for (size_t k = 0; k < input_ids_.size(); ++k) {
+    Tensor& t = inputs[input_ids_[k]];
+    t.shape = templates_[k].shape;
+    t.layout = templates_[k].layout;
+    t.dtype = DType::Float32;
+    t.f.assign(static_cast<size_t>(t.elementCount()), 0.0f);
+  }
+  for (size_t k = 0; k < input_ids_.size(); ++k) buffers.push_back(inputs[input_ids_[k]].f.data());
+  std::string reason;
+  if (source_.load(i, buffers.data(), &reason)) return true;
+  std::lock_guard<std::mutex> lock(mutex_);
+  skipped_[i] = SkippedSample{source_.sampleName(i), reason};
+  return false;
+}
+
+std::vector<SkippedSample> SampleFeed::skipped() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<SkippedSample> out;
+  for (const auto& [i, s] : skipped_) out.push_back(s);
+  return out;
+}
+
+}  // namespace mnnq

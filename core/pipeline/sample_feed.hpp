@@ -1,0 +1,47 @@
+// Calibration samples from an input source plugin, as executor inputs. Loading is the slow part
+// (image decoding), so it runs on the worker threads; samples a plugin rejects are recorded
+// once with the reason and never offered again.
+#pragma once
+
+#include "mnnq/core/graph.hpp"
+#include "mnnq/core/plugin_handles.hpp"
+#include "mnnq/core/tensor.hpp"
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace mnnq {
+
+struct SkippedSample {
+  std::string name;
+  std::string reason;
+};
+
+class SampleFeed {
+ public:
+  SampleFeed(const Graph& graph, InputSourceHandle& source);
+
+  uint64_t count() const { return count_; }
+  std::string sampleName(uint64_t i) const { return source_.sampleName(i); }
+  // Graph input id -> shape (batch 1) the source produces.
+  const std::map<std::string, std::vector<int>>& inputShapes() const { return shapes_by_name_; }
+
+  // Loads sample i into `inputs` (graph input id -> tensor, batch 1). Returns false when the
+  // plugin skipped it (the reason is recorded). Thread-safe.
+  bool load(uint64_t i, std::map<int, Tensor>& inputs);
+
+  std::vector<SkippedSample> skipped() const;
+
+ private:
+  InputSourceHandle& source_;
+  uint64_t count_ = 0;
+  std::vector<int> input_ids_;
+  std::vector<Tensor> templates_;  // shape + layout per graph input
+  std::map<std::string, std::vector<int>> shapes_by_name_;
+  mutable std::mutex mutex_;
+  std::map<uint64_t, SkippedSample> skipped_;
+};
+
+}  // namespace mnnq

@@ -1,0 +1,24 @@
+// Makes feature scales consistent across ops that only move data, so the MNN runtime can run
+// them in int8 (it does so only when input and output share scale and zero point, doc D.2).
+// This is MNN's rule for KL (doc C.5), applied to the file's ops instead of MNN's lowered
+// Raster commands:
+//   1. Concat: every input takes the output's parameters (the output range covers all inputs,
+//      so nothing is clipped; small inputs only lose resolution).
+//   2. Single-input data movement (Reshape, Permute, Transpose, Flatten, Squeeze, Unsqueeze,
+//      ExpandDims, ConvertTensor, Slice/SliceTf/StridedSlice, Crop, Padding, Tile, BroadcastTo)
+//      and Pooling: outputs take the input's parameters (values are a subset of the input's).
+// Parameters are only copied from tensors that have them.
+#pragma once
+
+#include "tensor_params.hpp"
+
+#include "mnnq/core/graph.hpp"
+
+#include <vector>
+
+namespace mnnq {
+
+// `order`: op indexes in execution order. Returns the number of tensors whose parameters changed.
+int shareScales(const Graph& graph, const std::vector<int>& order, TensorParams& params);
+
+}  // namespace mnnq
