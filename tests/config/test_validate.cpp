@@ -1,0 +1,183 @@
+// Validation against declared keys: every host key, every MNN key, every kind of bad value.
+#include "fixtures.hpp"
+
+#include "mnnq/core/config.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace mnnq;
+using nlohmann::json;
+
+namespace {
+
+// The keys MNN's tool reads that plugins (not the host) declare, declared here the way the
+// image input and EMA plugins do, so this test does not depend on their libraries.
+const mnnq_config_key kImageLike[] = {
+    {"format", MNNQ_VALUE_STRING, "\"BGR\"", "{RGB|BGR|RGBA|BGRA|GRAY} pixel format", 1, 0},
+    {"mean", MNNQ_VALUE_NUMBER_LIST, "[0,0,0,0]", "mean", 1, 0},
+    {"normal", MNNQ_VALUE_NUMBER_LIST, "[1,1,1,1]", "normal", 1, 0},
+    {"width", MNNQ_VALUE_INT, nullptr, "width", 1, 65535},
+    {"height", MNNQ_VALUE_INT, nullptr, "height", 1, 65535},
+    {"center_crop_h", MNNQ_VALUE_NUMBER, "1.0", "crop", 0, 1},
+    {"center_crop_w", MNNQ_VALUE_NUMBER, "1.0", "crop", 0, 1},
+};
+const mnnq_config_key kEmaLike[] = {
+    {"batch_size", MNNQ_VALUE_INT, nullptr, "batch", 1, 4096},
+    {"winogradOpt", MNNQ_VALUE_BOOL, "true", "winograd", 1, 0},
+};
+const mnnq_config_key kTypes[] = {
+    {"an_int_list", MNNQ_VALUE_INT_LIST, "[1]", "ints", 0, 10},
+    {"any", MNNQ_VALUE_JSON, nullptr, "anything", 1, 0},
+};
+
+ConfigSchema schema(bool ema_active = true) {
+  ConfigSchema s;
+  s.active = hostConfigKeys();
+  for (const auto& k : kImageLike) s.active.push_back(toConfigKeySpec(k, "image"));
+  for (const auto& k : kTypes) s.active.push_back(toConfigKeySpec(k, "types"));
+  for (const auto& k : kEmaLike)
+    (ema_active ? s.active : s.passive).push_back(toConfigKeySpec(k, "EMA"));
+  return s;
+}
+
+std::string errorOf(const json& raw, bool ema_active = true) {
+  try {
+    validateConfig(raw, "cfg.json", "/base", schema(ema_active));
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("every key MNN's tool reads is accepted with its MNN-style value") {
+  json raw = json::parse(R"({
+    "format": "RGB", "mean": [127.5, 127.5, 127.5], "normal": [0.00784, 0.00784, 0.00784],
+    "width": 224, "height": 224, "center_crop_h": 0.875, "center_crop_w": 0.875,
+    "path": "calib", "used_image_num": 100, "used_sample_num": 50,
+    "feature_quantize_method": "EMA", "weight_quantize_method": "ADMM",
+    "feature_clamp_value": 127, "weight_clamp_value": 127, "batch_size": 32, "quant_bits": 8,
+    "winogradOpt": false, "skip_quant_op_names": ["fc1"], "input_type": "image",
+    "inputs": [{"name": "data", "shape": [1, 3, 224, 224], "value": 0}], "debug": true,
+    "model": "float.mnn", "output": "/abs/out.mnn", "threads": 2, "shards": 4
+  })");
+  ValidatedConfig v = validateConfig(raw, "cfg.json", "/base/dir", schema());
+  CHECK(v.notes.empty());
+  for (const auto& [key, value] : raw.items())
+    if (!isPathKey(key)) CHECK(v.values.at(key) == value);
+  CHECK(v.values["path"] == "/base/dir/calib");     // relative: against the config's folder
+  CHECK(v.values["model"] == "/base/dir/float.mnn");
+  CHECK(v.values["output"] == "/abs/out.mnn");      // absolute: unchanged
+}
+
+TEST_CASE("defaults come from the declarations; keys without default stay absent") {
+  ValidatedConfig v = validateConfig(json::object(), "cfg.json", "/base", schema());
+  CHECK(v.values["feature_quantize_method"] == "KL");
+  CHECK(v.values["weight_quantize_method"] == "MAX_ABS");
+  CHECK(v.values["input_type"] == "image");
+  CHECK(v.values["quant_bits"] == 8);
+  CHECK(v.values["feature_clamp_value"] == 127);
+  CHECK(v.values["skip_quant_op_names"] == json::array());
+  CHECK(v.values["debug"] == false);
+  CHECK(v.values["used_image_num"] == 0);
+  CHECK(v.values["threads"] == 0);
+  CHECK(v.values["format"] == "BGR");
+  CHECK(v.values["mean"] == json::parse("[0,0,0,0]"));
+  CHECK(v.values["center_crop_w"] == 1.0);
+  CHECK(v.values["winogradOpt"] == true);
+  for (const char* absent : {"model", "output", "path", "width", "height", "batch_size",
+                             "weight_clamp_value", "any"})
+    CHECK_FALSE(v.values.contains(absent));
+}
+
+TEST_CASE("an unknown key is an error with the closest known key") {
+  CHECK(errorOf({{"fromat", "RGB"}}) == "cfg.json: unknown key 'fromat'; did you mean 'format'?");
+  CHECK(errorOf({{"feature_quant_method", "KL"}}) ==
+        "cfg.json: unknown key 'feature_quant_method'; did you mean 'feature_quantize_method'?");
+  CHECK(errorOf({{"Width", 3}}) == "cfg.json: unknown key 'Width'; did you mean 'width'?");
+  CHECK_THAT(errorOf({{"zzzzzz", 1}}), Catch::StartsWith("cfg.json: unknown key 'zzzzzz' (mnnq plugins"));
+}
+
+TEST_CASE("a key only an unselected plugin reads is accepted, checked and noted") {
+  ValidatedConfig v = validateConfig({{"batch_size", 8}}, "cfg.json", "/b", schema(false));
+  CHECK(v.values["batch_size"] == 8);
+  CHECK_FALSE(v.values.contains("winogradOpt"));  // no defaults for unselected plugins
+  REQUIRE(v.notes.size() == 1);
+  CHECK(v.notes[0] == "key 'batch_size' is read only by EMA, which this run does not use; it has no effect");
+  CHECK(errorOf({{"batch_size", 0}}, false) ==
+        "cfg.json: key 'batch_size': expected an integer in [1, 4096], given 0 (declared by plugin EMA)");
+}
+
+TEST_CASE("wrong types name the key, what was expected and what was given") {
+  CHECK(errorOf({{"width", "224"}}) ==
+        "cfg.json: key 'width': expected an integer in [1, 65535], given \"224\" (declared by plugin image)");
+  CHECK(errorOf({{"width", 22.5}}) ==
+        "cfg.json: key 'width': expected an integer in [1, 65535], given 22.5 (declared by plugin image)");
+  CHECK(errorOf({{"debug", 1}}) == "cfg.json: key 'debug': expected true or false, given 1");
+  CHECK(errorOf({{"model", 3}}) == "cfg.json: key 'model': expected a string, given 3");
+  CHECK(errorOf({{"mean", 127}}) ==
+        "cfg.json: key 'mean': expected a list of numbers, given 127 (declared by plugin image)");
+  CHECK(errorOf({{"mean", {1, "a"}}}) ==
+        "cfg.json: key 'mean': expected a list of numbers, given [1,\"a\"] (element 1 is \"a\") "
+        "(declared by plugin image)");
+  CHECK(errorOf({{"skip_quant_op_names", "conv1"}}) ==
+        "cfg.json: key 'skip_quant_op_names': expected a list of strings, given \"conv1\"");
+  CHECK(errorOf({{"skip_quant_op_names", {"a", 2}}}) ==
+        "cfg.json: key 'skip_quant_op_names': expected a list of strings, given [\"a\",2] (element 1 is 2)");
+  CHECK(errorOf({{"an_int_list", {1, 2.5}}}) ==
+        "cfg.json: key 'an_int_list': expected a list of integers each in [0, 10], given [1,2.5] "
+        "(element 1 is 2.5) (declared by plugin types)");
+  CHECK(errorOf({{"threads", nullptr}}) ==
+        "cfg.json: key 'threads': expected an integer in [0, 1024], given null");
+  CHECK(errorOf({{"any", {{"x", {1, 2}}}}}) == "(no error)");
+  CHECK(errorOf({{"feature_clamp_value", 127.0}}) == "(no error)");  // integral number
+}
+
+TEST_CASE("out-of-range values name the key, the range and the value") {
+  CHECK(errorOf({{"quant_bits", 9}}) == "cfg.json: key 'quant_bits': expected an integer in [2, 8], given 9");
+  CHECK(errorOf({{"quant_bits", 1}}) == "cfg.json: key 'quant_bits': expected an integer in [2, 8], given 1");
+  CHECK(errorOf({{"feature_clamp_value", 128}}) ==
+        "cfg.json: key 'feature_clamp_value': expected an integer in [1, 127], given 128");
+  CHECK(errorOf({{"weight_clamp_value", 0}}) ==
+        "cfg.json: key 'weight_clamp_value': expected an integer in [1, 127], given 0");
+  CHECK(errorOf({{"center_crop_h", 1.5}}) ==
+        "cfg.json: key 'center_crop_h': expected a number in [0, 1], given 1.5 (declared by plugin image)");
+  CHECK(errorOf({{"used_image_num", -1}}) ==
+        "cfg.json: key 'used_image_num': expected an integer in [0, 1000000000000], given -1");
+  CHECK(errorOf({{"threads", 5000}}) == "cfg.json: key 'threads': expected an integer in [0, 1024], given 5000");
+  CHECK(errorOf({{"shards", 0}}) == "cfg.json: key 'shards': expected an integer in [1, 4096], given 0");
+  CHECK(errorOf({{"an_int_list", {11}}}) ==
+        "cfg.json: key 'an_int_list': expected a list of integers each in [0, 10], given [11] "
+        "(element 0 is 11) (declared by plugin types)");
+}
+
+TEST_CASE("an unknown format is an error listing the formats") {
+  CHECK(errorOf({{"format", "BRG"}}) ==
+        "cfg.json: key 'format': expected one of RGB, BGR, RGBA, BGRA, GRAY, given \"BRG\" "
+        "(declared by plugin image)");
+  CHECK(errorOf({{"format", "rgb"}}) != "(no error)");  // case-sensitive, like MNN
+  for (const char* ok : {"RGB", "BGR", "RGBA", "BGRA", "GRAY"}) CHECK(errorOf({{"format", ok}}) == "(no error)");
+}
+
+TEST_CASE("an empty path is an error") {
+  CHECK(errorOf({{"path", ""}}) == "cfg.json: key 'path' is an empty path");
+}
+
+TEST_CASE("key declarations: choices from help, bad declarations refused") {
+  mnnq_config_key enum_key = {"mode", MNNQ_VALUE_STRING_LIST, "[\"a\"]", "{a|b} modes", 1, 0};
+  ConfigKeySpec spec = toConfigKeySpec(enum_key, "p");
+  CHECK(spec.choices == std::vector<std::string>{"a", "b"});
+  CHECK(checkValue(spec, json::parse("[\"b\",\"a\"]")).empty());
+  CHECK(checkValue(spec, json::parse("[\"c\"]")) ==
+        "expected a list of strings, each one of a, b, given [\"c\"] (element 0 is \"c\")");
+  mnnq_config_key no_name = {"", MNNQ_VALUE_INT, nullptr, "", 1, 0};
+  CHECK_THROWS_WITH(toConfigKeySpec(no_name, "p"), "a config key has no name");
+  mnnq_config_key bad_json = {"k", MNNQ_VALUE_INT, "{", "", 1, 0};
+  CHECK_THROWS_WITH(toConfigKeySpec(bad_json, "p"), "config key 'k' has a default that is not JSON: {");
+  mnnq_config_key out_of_range = {"k", MNNQ_VALUE_INT, "20", "", 0, 10};
+  CHECK_THROWS_WITH(toConfigKeySpec(out_of_range, "p"),
+                    "config key 'k' has a bad default: expected an integer in [0, 10], given 20");
+  mnnq_config_key bad_type = {"k", static_cast<mnnq_value_type>(42), nullptr, "", 1, 0};
+  CHECK_THROWS_WITH(toConfigKeySpec(bad_type, "p"), "config key 'k' has unknown type 42");
+}
