@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -223,6 +224,30 @@ bool unarySupported(UnaryKind k) { return int(k) >= 0 && int(k) <= 34 && k != Un
 
 namespace {
 
+// MNN's exp approximation (x86 AVX2+FMA kernel, the one the reference runtime runs): 2^n from
+// the exponent bits with n = round(x/ln2), times a degree-5 polynomial of r/4 squared twice.
+// Reproducing it matters beyond precision: models compare sigmoid outputs for equality
+// (peak detection by max-pooling), so ties must fall where MNN's do.
+inline float mnnExp(float x) {
+  const float ln2 = 0.693147182f;  // (float)logf(2)
+  const float invLn2 = 1.0f / ln2;
+  x = std::min(std::max(x, -87.f), 87.f);
+  const float n = std::nearbyint(x * invLn2);
+  const int32_t ni = static_cast<int32_t>(n);
+  const uint32_t bits = static_cast<uint32_t>(ni + 127) << 23;
+  float basic;
+  std::memcpy(&basic, &bits, sizeof basic);
+  const float t = (x - n * ln2) * 0.25f;
+  float c = std::fma(1.0f / 120.0f, t, 1.0f / 24.0f);
+  c = std::fma(c, t, 1.0f / 6.0f);
+  c = std::fma(c, t, 0.5f);
+  c = std::fma(c, t, 1.0f);
+  c = std::fma(c, t, 1.0f);
+  c = c * c;
+  c = c * c;
+  return basic * c;
+}
+
 template <typename F>
 MNNQ_HOT void applyUnary(const float* in, float* out, int64_t n, F f) {
   for (int64_t i = 0; i < n; ++i) out[i] = f(in[i]);
@@ -265,7 +290,7 @@ void unaryFloat(UnaryKind k, const float* in, float* out, int64_t n) {
     case UnaryKind::Erfc: return applyUnary(in, out, n, [](float x) { return std::erfc(x); });
     case UnaryKind::Expm1: return applyUnary(in, out, n, [](float x) { return std::expm1(x); });
     case UnaryKind::Sigmoid:
-      return applyUnary(in, out, n, [](float x) { return 1.f / (1.f + std::exp(-x)); });
+      return applyUnary(in, out, n, [](float x) { return 1.f / (1.f + mnnExp(-x)); });
     case UnaryKind::Tanh: return applyUnary(in, out, n, [](float x) { return std::tanh(x); });
     case UnaryKind::HardSwish:
       return applyUnary(in, out, n, [](float x) {
@@ -281,7 +306,7 @@ void unaryFloat(UnaryKind k, const float* in, float* out, int64_t n) {
         return static_cast<float>((std::erf(x * 0.7071067932881648) + 1) * x * 0.5);
       });
     case UnaryKind::Silu:
-      return applyUnary(in, out, n, [](float x) { return x / (1.f + std::exp(-x)); });
+      return applyUnary(in, out, n, [](float x) { return x / (1.f + mnnExp(-x)); });
     default:
       break;
   }

@@ -1,0 +1,324 @@
+// Executor: plans a forward once (shape inference, constant folding, kernel creation, buffer
+// lifetimes) and then runs it any number of times, concurrently if the caller wants.
+#include "mnnq/core/executor.hpp"
+
+#include "op_kernel.hpp"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+namespace mnnq {
+
+using exec::TensorInfo;
+
+namespace {
+
+bool isShapeOnlyOp(int type) {
+  return type == schema::OpType_Shape || type == schema::OpType_Rank ||
+         type == schema::OpType_Size;
+}
+
+std::string opLabel(const schema::OpT& op) {
+  return std::string(schema::EnumNameOpType(op.type)) + " '" + op.name + "'";
+}
+
+std::string shapeText(const std::vector<int>& s) {
+  std::ostringstream os;
+  os << "[";
+  for (size_t i = 0; i < s.size(); ++i) os << (i ? "," : "") << s[i];
+  os << "]";
+  return os.str();
+}
+
+void allocate(Tensor& t, const TensorInfo& info) {
+  t.shape = info.shape;
+  t.layout = info.layout;
+  t.dtype = info.dtype;
+  const auto n = static_cast<size_t>(info.elementCount());
+  if (info.dtype == DType::Float32) {
+    t.f.assign(n, 0.f);
+    t.i.clear();
+  } else {
+    t.i.assign(n, 0);
+    t.f.clear();
+  }
+}
+
+void release(Tensor& t) {
+  std::vector<float>().swap(t.f);
+  std::vector<int32_t>().swap(t.i);
+}
+
+}  // namespace
+
+struct Executor::Impl {
+  const Graph& graph;
+  ExecutorOptions options;
+  std::vector<TensorInfo> infos;
+  std::vector<bool> known;     // info inferred
+  std::vector<bool> constant;  // value fixed at construction
+  std::vector<std::shared_ptr<const Tensor>> constValues;
+  struct Step {
+    int op;
+    std::unique_ptr<exec::OpKernel> kernel;
+    std::vector<int> inputs;   // tensor ids (-1 = absent)
+    std::vector<int> outputs;  // tensor ids
+    std::vector<int> release;  // tensors whose last reader is this step
+  };
+  std::vector<Step> steps;
+  std::vector<int> order;
+  std::vector<int> graphInputs;
+  std::vector<int> releaseAfterInput;  // graph inputs nobody reads
+
+  Impl(const Graph& g, ExecutorOptions o) : graph(g), options(std::move(o)) {}
+  void plan();
+  void planInput(const schema::OpT& op);
+};
+
+void Executor::Impl::planInput(const schema::OpT& op) {
+  if (op.outputIndexes.size() != 1)
+    throw ModelError(graph.source() + ": Input op '" + op.name + "' must have one output");
+  const int t = op.outputIndexes[0];
+  const auto* param = op.main.AsInput();
+  TensorInfo info;
+  const std::string& name = graph.tensorName(t);
+  auto given = options.input_shapes.find(name);
+  if (given != options.input_shapes.end()) {
+    info.shape = given->second;
+  } else if (param) {
+    info.shape = param->dims;
+    // MNN treats an unknown batch as 1.
+    if (!info.shape.empty() && info.shape[0] == -1) info.shape[0] = 1;
+  }
+  for (int d : info.shape)
+    if (d < 0)
+      throw ModelError(graph.source() + ": input '" + name + "' has unknown dimensions " +
+                       shapeText(info.shape) + "; give its shape (e.g. in the config)");
+  info.layout = param ? static_cast<Layout>(param->dformat) : Layout::NC4HW4;
+  if (info.layout == Layout::Unknown || static_cast<int>(info.layout) == 3) info.layout = Layout::NHWC;
+  const auto dt = param ? param->dtype : schema::DataType_DT_FLOAT;
+  info.dtype = (dt == schema::DataType_DT_FLOAT || dt == schema::DataType_DT_DOUBLE ||
+                dt == schema::DataType_DT_HALF || dt == schema::DataType_DT_BFLOAT16)
+                   ? DType::Float32
+                   : DType::Int32;
+  infos[t] = info;
+  known[t] = true;
+  graphInputs.push_back(t);
+}
+
+void Executor::Impl::plan() {
+  const int numTensors = graph.numTensors();
+  infos.assign(numTensors, TensorInfo{});
+  known.assign(numTensors, false);
+  constant.assign(numTensors, false);
+  constValues.assign(numTensors, nullptr);
+
+  // 1. Every op type must be implemented: report all missing ones at once.
+  std::vector<std::string> unsupported;
+  for (int o = 0; o < graph.numOps(); ++o) {
+    const auto& op = graph.op(o);
+    if (op.type == schema::OpType_Input) continue;
+    if (!exec::findOpFactory(op.type)) unsupported.push_back(opLabel(op));
+  }
+  if (!unsupported.empty()) {
+    std::string msg = graph.source() + ": the executor cannot run " +
+                      std::to_string(unsupported.size()) + " op(s): ";
+    for (size_t k = 0; k < unsupported.size(); ++k) msg += (k ? ", " : "") + unsupported[k];
+    throw UnsupportedOpsError(msg, unsupported);
+  }
+
+  // 2. Shape inference, kernel creation and constant folding, in file order (topological).
+  for (int o = 0; o < graph.numOps(); ++o) {
+    const auto& op = graph.op(o);
+    if (op.type == schema::OpType_Input) {
+      planInput(op);
+      continue;
+    }
+    exec::OpContext ctx{op, {}, {}, {}, options.simulate_int8};
+    bool allConstant = true;
+    for (int t : op.inputIndexes) {
+      if (t < 0) {
+        TensorInfo absent;
+        absent.present = false;
+        ctx.inputs.push_back(absent);
+        ctx.constants.push_back(nullptr);
+        continue;
+      }
+      if (t >= numTensors || !known[t])
+        throw ModelError(graph.source() + ": " + opLabel(op) + " reads tensor " +
+                         std::to_string(t) + " before it is produced");
+      ctx.inputs.push_back(infos[t]);
+      ctx.constants.push_back(constValues[t].get());
+      allConstant = allConstant && constant[t];
+    }
+    ctx.outputs.resize(op.outputIndexes.size());
+    std::unique_ptr<exec::OpKernel> kernel;
+    try {
+      kernel = (*exec::findOpFactory(op.type))(ctx);
+    } catch (const exec::UnsupportedOp& e) {
+      unsupported.push_back(opLabel(op) + ": " + e.what());
+      // Later ops depend on this one's outputs; stop here and report what we have.
+      break;
+    } catch (const ModelError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw ModelError(graph.source() + ": " + opLabel(op) + ": " + e.what());
+    }
+    for (size_t k = 0; k < op.outputIndexes.size(); ++k) {
+      const int t = op.outputIndexes[k];
+      if (t < 0 || t >= numTensors) continue;
+      infos[t] = ctx.outputs[k];
+      known[t] = true;
+    }
+    const bool foldable = allConstant || isShapeOnlyOp(op.type);
+    if (foldable) {
+      std::vector<const Tensor*> in;
+      for (int t : op.inputIndexes) in.push_back(t >= 0 && constant[t] ? constValues[t].get() : nullptr);
+      std::vector<Tensor> outs(op.outputIndexes.size());
+      std::vector<Tensor*> outPtrs;
+      for (size_t k = 0; k < outs.size(); ++k) {
+        allocate(outs[k], ctx.outputs[k]);
+        outPtrs.push_back(&outs[k]);
+      }
+      try {
+        kernel->run(in, outPtrs);
+      } catch (const std::exception& e) {
+        throw ModelError(graph.source() + ": " + opLabel(op) + ": " + e.what());
+      }
+      for (size_t k = 0; k < outs.size(); ++k) {
+        const int t = op.outputIndexes[k];
+        constant[t] = true;
+        constValues[t] = std::make_shared<const Tensor>(std::move(outs[k]));
+      }
+      continue;
+    }
+    Step step;
+    step.op = o;
+    step.kernel = std::move(kernel);
+    step.inputs = op.inputIndexes;
+    step.outputs = op.outputIndexes;
+    steps.push_back(std::move(step));
+  }
+  if (!unsupported.empty()) {
+    std::string msg = graph.source() + ": the executor cannot run: ";
+    for (size_t k = 0; k < unsupported.size(); ++k) msg += (k ? "; " : "") + unsupported[k];
+    throw UnsupportedOpsError(msg, unsupported);
+  }
+  for (int t : graph.outputs())
+    if (t < 0 || t >= numTensors || !known[t])
+      throw ModelError(graph.source() + ": graph output " + std::to_string(t) +
+                       " is never produced");
+
+  // 3. Lifetimes: a runtime tensor is released after its last reader (outputs are kept).
+  std::vector<int> lastUse(numTensors, -1);
+  for (size_t s = 0; s < steps.size(); ++s)
+    for (int t : steps[s].inputs)
+      if (t >= 0 && !constant[t]) lastUse[t] = static_cast<int>(s);
+  std::set<int> keep(graph.outputs().begin(), graph.outputs().end());
+  for (size_t s = 0; s < steps.size(); ++s) {
+    order.push_back(steps[s].op);
+    std::set<int> rel;
+    for (int t : steps[s].inputs)
+      if (t >= 0 && !constant[t] && lastUse[t] == static_cast<int>(s) && !keep.count(t)) rel.insert(t);
+    for (int t : steps[s].outputs)
+      if (t >= 0 && lastUse[t] < 0 && !keep.count(t)) rel.insert(t);
+    steps[s].release.assign(rel.begin(), rel.end());
+  }
+  for (int t : graphInputs)
+    if (lastUse[t] < 0 && !keep.count(t)) releaseAfterInput.push_back(t);
+}
+
+Executor::Executor(const Graph& graph, ExecutorOptions options)
+    : impl_(std::make_unique<Impl>(graph, std::move(options))) {
+  impl_->plan();
+}
+
+Executor::~Executor() = default;
+
+const Graph& Executor::graph() const { return impl_->graph; }
+const std::vector<int>& Executor::shape(int tensor) const { return impl_->infos.at(tensor).shape; }
+Layout Executor::layout(int tensor) const { return impl_->infos.at(tensor).layout; }
+DType Executor::dtype(int tensor) const { return impl_->infos.at(tensor).dtype; }
+bool Executor::isConstant(int tensor) const { return impl_->constant.at(tensor); }
+const std::vector<int>& Executor::executionOrder() const { return impl_->order; }
+
+std::map<int, Tensor> Executor::run(const std::map<int, Tensor>& inputs, TensorHook* hook) const {
+  const Impl& I = *impl_;
+  const Graph& g = I.graph;
+  std::vector<Tensor> values(g.numTensors());
+  std::vector<bool> live(g.numTensors(), false);
+
+  for (int t : I.graphInputs) {
+    auto it = inputs.find(t);
+    if (it == inputs.end())
+      throw std::invalid_argument("Executor::run: no value for graph input '" + g.tensorName(t) + "'");
+    const Tensor& given = it->second;
+    const TensorInfo& info = I.infos[t];
+    if (given.shape != info.shape)
+      throw std::invalid_argument("Executor::run: input '" + g.tensorName(t) + "' has shape " +
+                                  shapeText(given.shape) + ", the executor was built for " +
+                                  shapeText(info.shape));
+    Tensor& v = values[t];
+    v.shape = info.shape;
+    v.layout = info.layout;
+    v.dtype = info.dtype;
+    if (info.dtype == DType::Float32) {
+      if (given.dtype == DType::Float32) {
+        v.f = given.f;
+      } else {
+        v.f.assign(given.i.begin(), given.i.end());
+      }
+    } else {
+      if (given.dtype == DType::Int32) {
+        v.i = given.i;
+      } else {
+        v.i.resize(given.f.size());
+        for (size_t k = 0; k < v.i.size(); ++k) v.i[k] = static_cast<int32_t>(given.f[k]);
+      }
+    }
+    if (static_cast<int64_t>(v.dtype == DType::Float32 ? v.f.size() : v.i.size()) != info.elementCount())
+      throw std::invalid_argument("Executor::run: input '" + g.tensorName(t) + "' data size does not match its shape");
+    live[t] = true;
+    if (hook && v.dtype == DType::Float32) hook->onTensor(t, v);
+  }
+  for (int t : I.releaseAfterInput) release(values[t]);
+
+  std::vector<const Tensor*> in;
+  std::vector<Tensor*> out;
+  for (const auto& step : I.steps) {
+    in.clear();
+    out.clear();
+    for (int t : step.inputs) {
+      if (t < 0) in.push_back(nullptr);
+      else if (I.constant[t]) in.push_back(I.constValues[t].get());
+      else in.push_back(&values[t]);
+    }
+    for (int t : step.outputs) {
+      allocate(values[t], I.infos[t]);
+      live[t] = true;
+      out.push_back(&values[t]);
+    }
+    try {
+      step.kernel->run(in, out);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(g.source() + ": " + opLabel(g.op(step.op)) + ": " + e.what());
+    }
+    if (hook)
+      for (int t : step.outputs)
+        if (values[t].dtype == DType::Float32) hook->onTensor(t, values[t]);
+    for (int t : step.release) {
+      release(values[t]);
+      live[t] = false;
+    }
+  }
+
+  std::map<int, Tensor> result;
+  for (int t : g.outputs()) {
+    if (I.constant[t]) result[t] = *I.constValues[t];
+    else result[t] = std::move(values[t]);
+  }
+  return result;
+}
+
+}  // namespace mnnq
