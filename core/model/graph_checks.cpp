@@ -94,6 +94,8 @@ std::string describeOp(const schema::OpT& op, size_t index) {
 }
 
 void checkGraph(const schema::NetT& net, const std::string& source) {
+  // Empty lists are written as absent fields, which MNN's loader rejects.
+  if (net.oplists.empty()) throw ModelError(source + ": the model has no ops");
   ListChecker(source, "", net.tensorName).check(net.oplists);
   checkDescribes(net.extraTensorDescribe, net.tensorName.size(), source, "");
   for (const auto& sub : net.subgraphs) {
