@@ -2,13 +2,14 @@
 
 namespace mnnq {
 
-SampleFeed::SampleFeed(const Graph& graph, InputSourceHandle& source)
+SampleFeed::SampleFeed(const Graph& graph, InputSourceHandle& source,
+                       const std::vector<Layout>& declared_layouts)
     : source_(source), count_(source.count()), input_ids_(graph.inputs()) {
   for (uint32_t k = 0; k < input_ids_.size(); ++k) {
     const mnnq_input_desc desc = source_.inputShape(k);
     Tensor t;
     t.shape.assign(desc.dims, desc.dims + desc.ndim);
-    t.layout = static_cast<Layout>(static_cast<int>(desc.layout));
+    t.layout = k < declared_layouts.size() ? declared_layouts[k] : Layout::NCHW;
     t.dtype = DType::Float32;
     shapes_by_name_[graph.tensorName(input_ids_[k])] = t.shape;
     templates_.push_back(std::move(t));

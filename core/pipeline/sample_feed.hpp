@@ -21,7 +21,10 @@ struct SkippedSample {
 
 class SampleFeed {
  public:
-  SampleFeed(const Graph& graph, InputSourceHandle& source);
+  // declared_layouts: per graph input, the layout stored in the model (what the executor is
+  // told); the data itself is ordered as the source produced it.
+  SampleFeed(const Graph& graph, InputSourceHandle& source,
+             const std::vector<Layout>& declared_layouts);
 
   uint64_t count() const { return count_; }
   std::string sampleName(uint64_t i) const { return source_.sampleName(i); }
