@@ -12,7 +12,8 @@ const mnnq_config_key kHostKeys[] = {
     {"output", MNNQ_VALUE_STRING, nullptr,
      "quantized .mnn to write; relative to the config file's folder; --output wins", 1, 0},
     {"path", MNNQ_VALUE_STRING, nullptr,
-     "folder of calibration samples (required); relative to the config file's folder", 1, 0},
+     "folder of calibration samples, required by sources that read files; relative to the "
+     "config file's folder", 1, 0},
     {"input_type", MNNQ_VALUE_STRING, "\"image\"",
      "input source plugin that reads `path` (image, sequence, npy, ...; see mnnq plugins)", 1, 0},
     {"feature_quantize_method", MNNQ_VALUE_STRING, "\"KL\"",

@@ -63,9 +63,15 @@ ValidatedConfig validateConfig(const nlohmann::json& raw, const std::string& sou
     result.values[key] = value;
   }
 
-  for (const auto& spec : schema.active)
+  // Defaults come from the first declaration only (host keys come first): a plugin that
+  // re-declares a host key with a default must not override the host's rule, e.g.
+  // weight_clamp_value, whose default depends on quant_bits.
+  std::set<std::string> decided;
+  for (const auto& spec : schema.active) {
+    if (!decided.insert(spec.name).second) continue;
     if (!result.values.contains(spec.name) && spec.has_default)
       result.values[spec.name] = spec.default_value;
+  }
 
   for (auto& [key, value] : result.values.items()) {
     if (!isPathKey(key) || !value.is_string()) continue;

@@ -181,3 +181,18 @@ TEST_CASE("key declarations: choices from help, bad declarations refused") {
   mnnq_config_key bad_type = {"k", static_cast<mnnq_value_type>(42), nullptr, "", 1, 0};
   CHECK_THROWS_WITH(toConfigKeySpec(bad_type, "p"), "config key 'k' has unknown type 42");
 }
+
+TEST_CASE("a plugin re-declaring a host key cannot give it a default the host does not have") {
+  // MAX_ABS declares weight_clamp_value with default 127; the host derives it from quant_bits.
+  mnnq_config_key weight_keys[] = {{"weight_clamp_value", MNNQ_VALUE_INT, "127", "clamp", 1, 127}};
+  ConfigSchema s;
+  s.active = hostConfigKeys();
+  s.active.push_back(toConfigKeySpec(weight_keys[0], "MAX_ABS"));
+  ValidatedConfig v = validateConfig(json::object(), "cfg.json", "/b", s);
+  CHECK_FALSE(v.values.contains("weight_clamp_value"));
+  // Every declaration still checks a given value.
+  mnnq_config_key narrow[] = {{"quant_bits", MNNQ_VALUE_INT, "8", "bits", 4, 8}};
+  s.active.push_back(toConfigKeySpec(narrow[0], "NARROW"));
+  CHECK_THROWS_WITH(validateConfig({{"quant_bits", 3}}, "cfg.json", "/b", s),
+                    "cfg.json: key 'quant_bits': expected an integer in [4, 8], given 3 (declared by plugin NARROW)");
+}

@@ -30,6 +30,7 @@ class FakeInput final : public mnnq::sdk::InputSource {
 };
 
 static const mnnq_config_key kKeys[] = {
+    {"path", MNNQ_VALUE_STRING, nullptr, "folder of samples (declared: this source reads files)", 1, 0},
     {"format", MNNQ_VALUE_STRING, "\"BGR\"", "{RGB|BGR|RGBA|BGRA|GRAY} pixel format", 1, 0},
     {"mean", MNNQ_VALUE_NUMBER_LIST, "[0,0,0,0]", "per channel mean", 1, 0},
     {"width", MNNQ_VALUE_INT, nullptr, "width", 1, 65535},

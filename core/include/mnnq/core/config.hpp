@@ -48,8 +48,8 @@ const std::vector<ConfigKeySpec>& hostConfigKeys();
 bool isPathKey(const std::string& key);
 
 struct ConfigSchema {
-  // Host keys and the selected plugins' keys: values are checked, defaults filled in. When a
-  // key is declared more than once, the first declaration wins (host keys come first).
+  // Host keys and the selected plugins' keys: values are checked against every declaration,
+  // defaults come from the first declaration of a key (host keys come first).
   std::vector<ConfigKeySpec> active;
   // Keys declared by loaded plugins that this run does not use (e.g. EMA's batch_size in a
   // KL run): accepted and checked, not filled in, and mentioned in a note.
