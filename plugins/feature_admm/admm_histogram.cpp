@@ -72,7 +72,7 @@ uint64_t AdmmHistogram::elements() const {
   return n;
 }
 
-float AdmmHistogram::solve(int clamp, int iterations) const {
+float AdmmHistogram::solve(int clamp, int iterations, float start) const {
   const double m = abs_max_;
   // Prefix sums: count and sum of |x| (in x units) of bins 0..b-1.
   std::vector<double> prefix_count(kBins + 1, 0.0), prefix_sum(kBins + 1, 0.0);
@@ -85,8 +85,9 @@ float AdmmHistogram::solve(int clamp, int iterations) const {
   const double total_count = prefix_count[kBins];
   const double total_sum = prefix_sum[kBins];
 
-  // Count and sum of the elements with |x| < x, splitting the bin that holds x as if its
-  // elements were spread uniformly over it (the split sum scales with the part's mean).
+  // Count and sum of the elements with |x| < x. The bin holding x is split with a linear
+  // density fitted to its count and mean (the per-bin sum gives the slope), clipped to stay
+  // non-negative; the split sum is rescaled so the two parts always add up to the bin's sum.
   auto below = [&](double x, double& count, double& sum) {
     if (x <= 0.0) {
       count = sum = 0.0;
@@ -102,13 +103,30 @@ float AdmmHistogram::solve(int clamp, int iterations) const {
     b = std::max(0, std::min(b, kBins - 1));
     const double lo = m * (double(b) / kBins) * (double(b) / kBins);
     const double hi = m * (double(b + 1) / kBins) * (double(b + 1) / kBins);
-    const double frac = std::max(0.0, std::min(1.0, (x - lo) / (hi - lo)));
-    count = prefix_count[b] + frac * double(counts_[b]);
-    sum = prefix_sum[b] + bin_sum[b] * frac * (lo + x) / (lo + hi);
+    const double c = double(counts_[b]);
+    count = prefix_count[b];
+    sum = prefix_sum[b];
+    if (c == 0.0) return;
+    const double w = hi - lo;
+    const double t = std::max(0.0, std::min(w, x - lo));  // x in bin coordinates
+    // Density c/w + slope (s - w/2) on s in [0, w]; its mean offset is slope w^3 / (12 c).
+    const double mean_offset = bin_sum[b] / c - lo - w / 2;
+    double slope = 12.0 * c * mean_offset / (w * w * w);
+    const double max_slope = 2.0 * c / (w * w);
+    slope = std::max(-max_slope, std::min(max_slope, slope));
+    const double part_count = c / w * t + slope / 2 * (t * t - w * t);
+    // First moment of the density over [0, v] (bin coordinates).
+    auto moment = [&](double v) {
+      return c / w * v * v / 2 + slope * (v * v * v / 3 - w * v * v / 4);
+    };
+    const double model_sum_part = lo * part_count + moment(t);
+    const double model_sum_full = lo * c + moment(w);
+    count += part_count;
+    sum += model_sum_full > 0.0 ? bin_sum[b] * (model_sum_part / model_sum_full) : 0.0;
   };
 
   // MNN: alpha = max / (bound * 2.5), evaluated in double, stored as float.
-  float alpha = float(double(abs_max_) / (double(clamp) * 2.5));
+  float alpha = start > 0.0f ? start : float(double(abs_max_) / (double(clamp) * 2.5));
   for (int it = 0; it < iterations; ++it) {
     // MNN multiplies by the float reciprocal; q = k for x * inv in [k - 0.5, k + 0.5).
     const float inv = 1.0f / alpha;

@@ -6,9 +6,13 @@
 // [(k-0.5) alpha, (k+0.5) alpha) and their sum; so a fine histogram of |x| with a count and a
 // sum per bin replaces the data. Bins are uniform in sqrt(|x|/M) (M = max|x|): the small values,
 // where most activations are and where the first rounding boundaries lie, get bins 2*sqrt(u)
-// times narrower than a uniform grid. Only the bin holding a boundary is split, assuming a
-// uniform density inside it; with 16384 bins the resulting alpha is within 1e-4 of the exact
-// iteration on the distributions tested (tests/methods).
+// times narrower than a uniform grid. Only the bin holding a boundary is split, with a linear
+// density fitted to its count and mean. One iteration step then matches the exact one to about
+// 1e-5, and the final alpha the exact iteration's to about 1e-5 on 10^6 values (tests/methods).
+// On small samples (10^5 values) of slowly converging heavy-tailed data, the exact iteration
+// can stop early by chance: q repeats when no single value happens to cross a rounding
+// boundary between two steps; the binned iteration, like the exact one on more data, goes on
+// to the fixed point (seen: up to 0.8 % apart).
 //
 // Determinism: counts and sums are exact integers (sums in fixed point, 2^-32 M units), so
 // adding sample contributions in any order gives identical bits.
@@ -33,7 +37,8 @@ class AdmmHistogram {
   void add(const float* data, uint64_t count);
 
   // Runs MNN's 300 iterations on the histogram and returns alpha (the feature scale).
-  float solve(int clamp, int iterations = 300) const;
+  // start > 0 replaces MNN's initial alpha = M / (2.5 Cf) (tests step from given points).
+  float solve(int clamp, int iterations = 300, float start = 0.0f) const;
 
   uint64_t elements() const;
 

@@ -11,9 +11,11 @@
 // Result: scale = alpha, zero 0, clamp [-Cf, Cf]. No scale sharing (MNN's ADMM has none).
 //
 // Deviations from MNN, all deliberate:
-//   * the iteration runs on binned data: alpha is within 1e-4 of the exact iteration;
-//   * MNN accumulates the two sums in fp32 over up to 10^8 values, which loses precision; the
-//     sums here are exact (fixed point) and the iteration is in double;
+//   * the iteration runs on binned data: alpha is within 0.1 % of the exact iteration;
+//   * MNN accumulates the two sums sequentially in fp32 over every value of the batch (10^7
+//     on a 320x240 detector with 32 images); that drifts by percents (measured on synthetic
+//     data: 4 % at 10^5 post-ReLU values, 18 % at 10^7), so for large tensors MNN's scale is
+//     not the exact ADMM optimum. The sums here are exact (fixed point), the iteration double;
 //   * a tensor never observed, or all zero (MNN: scale 0), gets valid = 0 (left float);
 //   * non-finite values are ignored.
 #include "admm_histogram.hpp"

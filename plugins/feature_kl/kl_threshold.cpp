@@ -6,81 +6,84 @@
 namespace mnnq {
 namespace methods {
 
-int klThresholdBin(const float* hist, KlWorkspace& ws) {
+template <class Real>
+int klThresholdBinT(const Real* hist, KlWorkspaceT<Real>& ws) {
   const int target = kKlTargetBins;
   int threshold = target;
-  float min_divergence = 10000.0f;
+  Real min_divergence = Real(10000);
 
-  // Mass beyond the candidate threshold, updated in MNN's order (one float subtraction per
-  // candidate), so rounding matches.
-  float after_threshold = 0.0f;
+  // Mass beyond the candidate threshold, updated in MNN's order (one subtraction per
+  // candidate), so rounding matches. Where the true tail is only the 1e-7 seeds, the running
+  // difference can drift below zero; the folded last bin is then negative, its log NaN, the
+  // divergence NaN, and `NaN < best` false: MNN skips those candidates, and so does this code.
+  Real after_threshold = Real(0);
   for (int k = target; k < kKlBins; ++k) after_threshold += hist[k];
 
-  ws.quantized.assign(target, 0.0f);
-  ws.expanded.assign(kKlBins + 1, 0.0f);
-  float* quantized = ws.quantized.data();
-  float* expanded = ws.expanded.data();
+  ws.quantized.assign(target, Real(0));
+  ws.expanded.assign(kKlBins + 1, Real(0));
+  Real* quantized = ws.quantized.data();
+  Real* expanded = ws.expanded.data();
 
   for (int i = target; i < kKlBins; ++i) {
     // The candidate distribution P is hist[0..i) with the tail folded into its last bin; only
-    // that last value differs from hist, so it is kept aside instead of copying i floats.
-    const float last_candidate = hist[i - 1] + after_threshold;
+    // that last value differs from hist, so it is kept aside instead of copying i values.
+    const Real last_candidate = hist[i - 1] + after_threshold;
     after_threshold -= hist[i];
 
-    const float bin_interval = float(i) / float(target);
+    const Real bin_interval = Real(i) / Real(target);
 
     // Merge hist[0..i) into 128 bins (fractional bins at both ends of each target bin).
     for (int j = 0; j < target; ++j) {
-      const float start = float(j) * bin_interval;
-      const float end = start + bin_interval;
-      float q = 0.0f;
+      const Real start = Real(j) * bin_interval;
+      const Real end = start + bin_interval;
+      Real q = Real(0);
       const int left_upper = static_cast<int>(std::ceil(start));
-      if (float(left_upper) > start) q += (float(left_upper) - start) * hist[left_upper - 1];
+      if (Real(left_upper) > start) q += (Real(left_upper) - start) * hist[left_upper - 1];
       const int right_lower = static_cast<int>(std::floor(end));
-      if (float(right_lower) < end) q += (end - float(right_lower)) * hist[right_lower];
+      if (Real(right_lower) < end) q += (end - Real(right_lower)) * hist[right_lower];
       for (int k = left_upper; k < right_lower; ++k) q += hist[k];
       quantized[j] = q;
     }
 
     // Expand the 128 bins back over the non-empty source bins.
-    std::fill(expanded, expanded + i + 1, 0.0f);
+    std::fill(expanded, expanded + i + 1, Real(0));
     for (int j = 0; j < target; ++j) {
-      const float start = float(j) * bin_interval;
-      const float end = start + bin_interval;
-      float count = 0.0f;
+      const Real start = Real(j) * bin_interval;
+      const Real end = start + bin_interval;
+      Real count = Real(0);
       const int left_upper = static_cast<int>(std::ceil(start));
-      float left_scale = 0.0f;
-      if (float(left_upper) > start) {
-        left_scale = float(left_upper) - start;
+      Real left_scale = Real(0);
+      if (Real(left_upper) > start) {
+        left_scale = Real(left_upper) - start;
         if (hist[left_upper - 1] != 0) count += left_scale;
       }
       const int right_lower = static_cast<int>(std::floor(end));
-      float right_scale = 0.0f;
-      if (float(right_lower) < end) {
-        right_scale = end - float(right_lower);
+      Real right_scale = Real(0);
+      if (Real(right_lower) < end) {
+        right_scale = end - Real(right_lower);
         if (hist[right_lower] != 0) count += right_scale;
       }
       for (int k = left_upper; k < right_lower; ++k)
         if (hist[k] != 0) count += 1;
       if (count == 0) continue;
-      const float value = quantized[j] / count;
-      if (float(left_upper) > start && hist[left_upper - 1] != 0)
+      const Real value = quantized[j] / count;
+      if (Real(left_upper) > start && hist[left_upper - 1] != 0)
         expanded[left_upper - 1] += value * left_scale;
       // right_lower can equal i when rounding pushes `end` just past i; MNN then writes one
       // element past its vector, which the divergence never reads. `expanded` has room.
-      if (float(right_lower) < end && hist[right_lower] != 0)
+      if (Real(right_lower) < end && hist[right_lower] != 0)
         expanded[right_lower] += value * right_scale;
       for (int k = left_upper; k < right_lower; ++k)
         if (hist[k] != 0) expanded[k] += value;
     }
 
     // KL(P || E), not renormalised; an empty expanded bin costs 1.
-    float divergence = 0.0f;
+    Real divergence = Real(0);
     for (int k = 0; k < i; ++k) {
-      const float p = k == i - 1 ? last_candidate : hist[k];
+      const Real p = k == i - 1 ? last_candidate : hist[k];
       if (p != 0) {
         if (expanded[k] == 0)
-          divergence += 1.0f;
+          divergence += Real(1);
         else
           divergence += p * std::log(p / expanded[k]);
       }
@@ -92,6 +95,9 @@ int klThresholdBin(const float* hist, KlWorkspace& ws) {
   }
   return threshold;
 }
+
+template int klThresholdBinT<float>(const float*, KlWorkspaceT<float>&);
+template int klThresholdBinT<double>(const double*, KlWorkspaceT<double>&);
 
 }  // namespace methods
 }  // namespace mnnq

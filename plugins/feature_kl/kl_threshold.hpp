@@ -28,14 +28,21 @@ inline float mnnBinValue(uint64_t n) {
 }
 
 // Scratch buffers for one search, so the 1920 candidate thresholds allocate nothing.
-struct KlWorkspace {
-  std::vector<float> quantized;  // 128 merged bins
-  std::vector<float> expanded;   // candidate length + 1 (MNN may write one past the end)
+template <class Real>
+struct KlWorkspaceT {
+  std::vector<Real> quantized;  // 128 merged bins
+  std::vector<Real> expanded;   // candidate length + 1 (MNN may write one past the end)
 };
+using KlWorkspace = KlWorkspaceT<float>;
 
 // hist: 2048 values already normalised to sum 1 (MNN: float sum, then each value /= sum).
-// Returns the chosen threshold bin t in 128..2047 (MNN's THRESHOLD_KL).
-int klThresholdBin(const float* hist, KlWorkspace& ws);
+// Returns the chosen threshold bin t in 128..2047 (MNN's THRESHOLD_KL). Real = float is MNN's
+// arithmetic and what the plugin uses; Real = double exists so tests can check the operations
+// against an independent double-precision reading of the formulas, free of fp32 drift.
+template <class Real>
+int klThresholdBinT(const Real* hist, KlWorkspaceT<Real>& ws);
+
+inline int klThresholdBin(const float* hist, KlWorkspace& ws) { return klThresholdBinT(hist, ws); }
 
 }  // namespace methods
 }  // namespace mnnq
