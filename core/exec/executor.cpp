@@ -2,6 +2,7 @@
 // lifetimes) and then runs it any number of times, concurrently if the caller wants.
 #include "mnnq/core/executor.hpp"
 
+#include "kernels/scratch.hpp"
 #include "op_kernel.hpp"
 
 #include <algorithm>
@@ -231,6 +232,7 @@ void Executor::Impl::plan() {
 
 Executor::Executor(const Graph& graph, ExecutorOptions options)
     : impl_(std::make_unique<Impl>(graph, std::move(options))) {
+  exec::retainFreedMemory();  // forwards reuse the memory of earlier ones (kernels/scratch.hpp)
   impl_->plan();
 }
 
