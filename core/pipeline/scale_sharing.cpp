@@ -5,6 +5,10 @@
 namespace mnnq {
 namespace {
 
+bool isPooling(schema::OpType type) {
+  return type == schema::OpType_Pooling || type == schema::OpType_Pooling3D;
+}
+
 bool isSingleInputDataMovement(schema::OpType type) {
   switch (type) {
     case schema::OpType_Reshape:
@@ -22,7 +26,6 @@ bool isSingleInputDataMovement(schema::OpType type) {
     case schema::OpType_Padding:
     case schema::OpType_Tile:
     case schema::OpType_BroadcastTo:
-    case schema::OpType_Pooling:
       return true;
     default:
       return false;
@@ -58,15 +61,28 @@ int shareScales(const Graph& graph, const std::vector<int>& order, TensorParams&
   int changed = 0;
   for (int index : order) {
     const schema::OpT& op = graph.op(index);
-    if (op.type != schema::OpType_Concat || op.outputIndexes.empty()) continue;
-    for (int input : featureInputs(op, params)) changed += copyParams(params, op.outputIndexes[0], input);
-  }
-  for (int index : order) {
-    const schema::OpT& op = graph.op(index);
-    if (!isSingleInputDataMovement(op.type)) continue;
+    if (!isSingleInputDataMovement(op.type) && !isPooling(op.type)) continue;
     std::vector<int> inputs = featureInputs(op, params);
     if (inputs.size() != 1) continue;
     for (int output : op.outputIndexes) changed += copyParams(params, inputs[0], output);
+  }
+  for (int index : order) {
+    const schema::OpT& op = graph.op(index);
+    if (op.type != schema::OpType_Concat || op.outputIndexes.empty()) continue;
+    const int output = op.outputIndexes[0];
+    for (int input : featureInputs(op, params)) {
+      // Walk back through a chain of data movement that only feeds this concat.
+      for (int tensor = input;;) {
+        changed += copyParams(params, output, tensor);
+        const int producer = graph.producer(tensor);
+        if (producer < 0 || graph.consumers(tensor).size() != 1) break;
+        const schema::OpT& prev = graph.op(producer);
+        if (!isSingleInputDataMovement(prev.type)) break;
+        std::vector<int> prev_inputs = featureInputs(prev, params);
+        if (prev_inputs.size() != 1 || prev.outputIndexes.size() != 1) break;
+        tensor = prev_inputs[0];
+      }
+    }
   }
   return changed;
 }

@@ -2,11 +2,15 @@
 // them in int8 (it does so only when input and output share scale and zero point, doc D.2).
 // This is MNN's rule for KL (doc C.5), applied to the file's ops instead of MNN's lowered
 // Raster commands:
-//   1. Concat: every input takes the output's parameters (the output range covers all inputs,
-//      so nothing is clipped; small inputs only lose resolution).
-//   2. Single-input data movement (Reshape, Permute, Transpose, Flatten, Squeeze, Unsqueeze,
+//   1. Single-input data movement (Reshape, Permute, Transpose, Flatten, Squeeze, Unsqueeze,
 //      ExpandDims, ConvertTensor, Slice/SliceTf/StridedSlice, Crop, Padding, Tile, BroadcastTo)
-//      and Pooling: outputs take the input's parameters (values are a subset of the input's).
+//      and pooling: outputs take the input's parameters (values are a subset of the input's,
+//      or averages of them).
+//   2. Concat: every input takes the output's parameters (the output range covers all
+//      inputs, so nothing is clipped). MNN merges chains of data movement into the concat's
+//      Raster, so the rule reaches back through them: in conv -> Permute -> Reshape -> Concat
+//      the convolution's output takes the concat's parameters too (this is what MNN's own
+//      files show for the detection heads of UltraFace and BlazeFace).
 // Parameters are only copied from tensors that have them.
 #pragma once
 

@@ -1,0 +1,96 @@
+#include "pipeline_runner.hpp"
+
+#include "fixtures.hpp"
+
+#include "mnnq/core/config.hpp"
+#include "mnnq/core/idst_codec.hpp"
+#include "mnnq/core/pipeline.hpp"
+#include "mnnq/core/plugin_registry.hpp"
+#include "mnnq/core/run_config.hpp"
+
+#include <fstream>
+#include <stdexcept>
+
+namespace mnnq::test {
+namespace {
+
+nlohmann::json readJson(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  return nlohmann::json::parse(in);
+}
+
+}  // namespace
+
+PipelineRun runPipeline(const std::string& config, const nlohmann::json& changes,
+                        unsigned threads) {
+  nlohmann::json values = readJson(fixture("configs/" + config + ".json"));
+  values["model"] = fixture("configs/" + values["model"].get<std::string>());
+  values["path"] = fixture("images/calib");
+  for (const auto& [key, value] : changes.items()) values[key] = value;
+  if (changes.contains("path") && changes["path"].get<std::string>().front() != '/')
+    values["path"] = fixture("images/" + changes["path"].get<std::string>());
+
+  const std::string dir = tempDir("pipeline");
+  const std::string config_path = dir + "/" + config + ".json";
+  std::ofstream(config_path) << values.dump(1);
+  PipelineRun run;
+  run.output = dir + "/quant.mnn";
+
+  PluginSearchOptions search;
+  search.executable_dir = buildBinDir();
+  search.use_environment = false;
+  PluginRegistry registry = PluginRegistry::discover(search);
+  RunOverrides overrides;
+  overrides.output = run.output;
+  overrides.threads = static_cast<int>(threads);
+  RunConfig prepared = prepareRunConfig(loadConfigFile(config_path), registry, overrides);
+
+  RunRequest request;
+  request.config = prepared.values;
+  request.config_file = prepared.config_file;
+  request.model_path = prepared.values["model"].get<std::string>();
+  request.output_path = prepared.values["output"].get<std::string>();
+  request.registry = &registry;
+  request.feature_calibrator = prepared.feature_calibrator;
+  request.weight_quantizer = prepared.weight_quantizer;
+  request.input_source = prepared.input_source;
+  request.threads = threads;
+  request.shards = prepared.values["shards"].get<unsigned>();
+  request.quiet = true;
+  if (runQuantization(request) != 0) throw std::runtime_error("runQuantization failed");
+  run.scale_dump = readJson(run.output + ".json");
+  return run;
+}
+
+nlohmann::json mnnScaleDump(const std::string& model, const std::string& method) {
+  return readJson(fixture("mnn_quantized/" + model + "/" + method + "/quant.mnn.json"));
+}
+
+std::map<int, std::pair<float, float>> outputScales(const nlohmann::json& dump) {
+  std::map<int, std::pair<float, float>> scales;
+  for (const auto& op : dump) {
+    if (!op.contains("outputs")) continue;
+    for (const auto& out : op["outputs"]) {
+      const float s = out["scales"][0].get<float>();
+      if (s > 0) scales[out["tensorIndex"].get<int>()] = {s, out["zeropoint"][0].get<float>()};
+    }
+  }
+  return scales;
+}
+
+std::map<std::string, ConvWeights> quantizedConvWeights(const std::string& model_path) {
+  Graph graph = Graph::load(model_path);
+  std::map<std::string, ConvWeights> convs;
+  for (int i = 0; i < graph.numOps(); ++i) {
+    const auto& op = graph.op(i);
+    const auto* conv = op.main.AsConvolution2D();
+    if (!conv || !conv->quanParameter || conv->quanParameter->buffer.empty()) continue;
+    const auto& q = *conv->quanParameter;
+    IdstDecoded decoded = decodeIdst(q.buffer.data(), q.buffer.size(), q.type, q.shapeInt32);
+    convs[op.name] = ConvWeights{q.alpha, decoded.values};
+  }
+  return convs;
+}
+
+}  // namespace mnnq::test
