@@ -102,6 +102,16 @@ std::shared_ptr<LoadedPlugin> LoadedPlugin::load(const std::string& file, Plugin
   const mnnq_plugin_info* raw = entry();
   if (!raw) refuse(file, MNNQ_PLUGIN_ENTRY_NAME " returned NULL");
 
+  auto plugin = fromInfo(*raw, file);
+  plugin->library_ = library;
+  plugin->origin_ = origin;
+  return plugin;
+}
+
+std::shared_ptr<LoadedPlugin> LoadedPlugin::fromInfo(const mnnq_plugin_info& info_in,
+                                                     const std::string& file) {
+  const mnnq_plugin_info* raw = &info_in;
+
   // abi_version is the first field in every ABI revision; nothing else is read before it
   // matches.
   if (raw->abi_version != MNNQ_ABI_VERSION)
@@ -113,9 +123,8 @@ std::shared_ptr<LoadedPlugin> LoadedPlugin::load(const std::string& file, Plugin
                      std::to_string(kInfoMinSize));
 
   auto plugin = std::shared_ptr<LoadedPlugin>(new LoadedPlugin());
-  plugin->library_ = library;
   plugin->file_ = file;
-  plugin->origin_ = origin;
+  plugin->origin_ = PluginOrigin::InProcess;
   plugin->info_ = copyZeroExtended<mnnq_plugin_info>(raw, raw->struct_size);
   const mnnq_plugin_info& info = plugin->info_;
 

@@ -82,6 +82,7 @@ const char* originName(PluginOrigin origin) {
     case PluginOrigin::Installed: return "installed";
     case PluginOrigin::Environment: return "MNNQ_PLUGIN_PATH";
     case PluginOrigin::CommandLine: return "--plugin-dir";
+    case PluginOrigin::InProcess: return "in process";
   }
   return "?";
 }
@@ -179,6 +180,19 @@ PluginRegistry PluginRegistry::discover(const PluginSearchOptions& options) {
   }
   for (auto& entry : by_name) registry.plugins_.push_back(entry.second);
   return registry;
+}
+
+void PluginRegistry::addInProcess(std::shared_ptr<const LoadedPlugin> plugin) {
+  if (const LoadedPlugin* old = find(plugin->kind(), plugin->name()))
+    throw PluginConflictError("two " + kindName(plugin->kind()) + " plugins are named '" +
+                              plugin->name() + "': " + old->file() + " and " + plugin->file());
+  // Keep the order discover() gives: by kind, then name.
+  auto before = [](const std::shared_ptr<const LoadedPlugin>& a,
+                   const std::shared_ptr<const LoadedPlugin>& b) {
+    return std::make_pair(static_cast<int>(a->kind()), a->name()) <
+           std::make_pair(static_cast<int>(b->kind()), b->name());
+  };
+  plugins_.insert(std::upper_bound(plugins_.begin(), plugins_.end(), plugin, before), plugin);
 }
 
 const LoadedPlugin* PluginRegistry::find(mnnq_kind kind, const std::string& name) const {

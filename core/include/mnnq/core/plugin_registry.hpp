@@ -54,7 +54,8 @@ enum class PluginOrigin {
   BesideExecutable,  // build tree
   Installed,         // <prefix>/lib/mnnq/plugins
   Environment,       // MNNQ_PLUGIN_PATH
-  CommandLine        // --plugin-dir
+  CommandLine,       // --plugin-dir
+  InProcess          // linked into the running program (PluginRegistry::addInProcess)
 };
 const char* originName(PluginOrigin origin);
 
@@ -99,6 +100,11 @@ class LoadedPlugin : public std::enable_shared_from_this<LoadedPlugin> {
   // Loads and checks one file. Throws std::runtime_error naming the file when it is not a
   // usable plugin. Public for tests; discovery goes through PluginRegistry::discover.
   static std::shared_ptr<LoadedPlugin> load(const std::string& file, PluginOrigin origin);
+  // A plugin whose code is linked into this process (e.g. the Python module's "python" input
+  // source): `info` is checked exactly like a library's and must stay valid for the life of
+  // the process; `where` stands in for the file name in messages.
+  static std::shared_ptr<LoadedPlugin> fromInfo(const mnnq_plugin_info& info,
+                                                const std::string& where);
 
  private:
   LoadedPlugin() = default;
@@ -126,6 +132,10 @@ class PluginRegistry {
   const std::vector<std::shared_ptr<const LoadedPlugin>>& overridden() const { return overridden_; }
   // Folders searched, in order (existing or not).
   const std::vector<std::string>& searchedFolders() const { return folders_; }
+
+  // Adds an in-process plugin (LoadedPlugin::fromInfo). Throws PluginConflictError if a
+  // plugin of the same kind and name is already loaded.
+  void addInProcess(std::shared_ptr<const LoadedPlugin> plugin);
 
   const LoadedPlugin* find(mnnq_kind kind, const std::string& name) const;
   // Every plugin of that name, any kind.
