@@ -161,7 +161,7 @@ CalibrationOutcome calibrate(const Graph& graph, const Executor& executor,
     }
 
     Progress progress("calibrate pass " + std::to_string(pass + 1) + "/" + std::to_string(passes),
-                      samples.size(), options.quiet);
+                      samples.size(), options.quiet, options.progress);
     std::vector<std::mutex> shard_locks(shards);
     uint64_t forwarded = 0;
 

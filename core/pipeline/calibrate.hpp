@@ -8,6 +8,7 @@
 #pragma once
 
 #include "calibration_tensors.hpp"
+#include "progress.hpp"
 #include "sample_feed.hpp"
 
 #include "mnnq/core/executor.hpp"
@@ -22,6 +23,7 @@ struct CalibrationOptions {
   unsigned threads = 1;
   unsigned shards = 16;
   bool quiet = false;
+  ProgressCallback progress;  // optional, see progress.hpp
 };
 
 struct PhaseTiming {

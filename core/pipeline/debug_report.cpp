@@ -82,7 +82,7 @@ std::vector<DebugRow> debugReport(const Graph& graph, const Executor& executor,
                                   const std::vector<uint64_t>& samples, const DebugOptions& options) {
   // One accumulator map per sample, summed in sample order afterwards: deterministic.
   std::vector<std::map<int, Accumulator>> per_sample(samples.size());
-  Progress progress("debug report", samples.size(), options.quiet);
+  Progress progress("debug report", samples.size(), options.quiet, options.progress);
   std::atomic<size_t> next{0};
   std::exception_ptr error;
   std::mutex error_mutex;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "calibration_tensors.hpp"
+#include "progress.hpp"
 #include "sample_feed.hpp"
 #include "tensor_params.hpp"
 
@@ -34,6 +35,7 @@ struct DebugRow {
 struct DebugOptions {
   unsigned threads = 1;
   bool quiet = false;
+  ProgressCallback progress;  // optional, see progress.hpp
 };
 
 std::vector<DebugRow> debugReport(const Graph& graph, const Executor& executor,

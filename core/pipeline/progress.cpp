@@ -6,13 +6,27 @@
 
 namespace mnnq {
 
-Progress::Progress(std::string phase, uint64_t total, bool quiet)
-    : phase_(std::move(phase)),
+Progress::Progress(std::string phase, uint64_t total, bool quiet, ProgressCallback callback)
+    : callback_(std::move(callback)),
+      phase_(std::move(phase)),
       total_(total),
       quiet_(quiet),
       tty_(isatty(STDERR_FILENO) != 0),
       start_(std::chrono::steady_clock::now()),
-      last_draw_(start_) {}
+      last_draw_(start_) {
+  if (callback_) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    report();
+  }
+}
+
+void Progress::report() {
+  const uint64_t done = done_.load();
+  if (reported_any_ && done <= reported_) return;
+  reported_any_ = true;
+  reported_ = done;
+  callback_(phase_, done, total_);
+}
 
 Progress::~Progress() {
   if (!finished_) finish();
@@ -24,6 +38,10 @@ double Progress::elapsedSeconds() const {
 
 void Progress::advance(uint64_t n) {
   uint64_t done = done_.fetch_add(n) + n;
+  if (callback_) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    report();
+  }
   if (quiet_) return;
   std::lock_guard<std::mutex> lock(mutex_);
   auto now = std::chrono::steady_clock::now();
@@ -43,8 +61,9 @@ void Progress::advance(uint64_t n) {
 void Progress::finish() {
   if (finished_) return;
   finished_ = true;
-  if (quiet_) return;
   std::lock_guard<std::mutex> lock(mutex_);
+  if (callback_) report();
+  if (quiet_) return;
   draw(true);
 }
 

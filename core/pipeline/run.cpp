@@ -128,6 +128,23 @@ void writeJsonFile(const std::string& path, const nlohmann::json& value) {
   writeTextFile(path, value.dump(1) + "\n");
 }
 
+// The steps outside the sample loops, as one-step phases for RunRequest::progress, with the
+// cancellation check between them.
+class Step {
+ public:
+  Step(const RunRequest& request, std::string phase) : request_(request), phase_(std::move(phase)) {
+    if (request_.cancelled && request_.cancelled()) throw RunCancelled();
+    if (request_.progress) request_.progress(phase_, 0, 1);
+  }
+  void done() {
+    if (request_.progress) request_.progress(phase_, 1, 1);
+  }
+
+ private:
+  const RunRequest& request_;
+  std::string phase_;
+};
+
 }  // namespace
 
 int runQuantization(const RunRequest& request) {
@@ -141,6 +158,7 @@ int runQuantization(const RunRequest& request) {
   const std::string config_text = request.config.dump();
 
   // 1. Model.
+  Step load_step(request, "load model and plugins");
   Graph graph = Graph::load(request.model_path);
   const std::set<std::string> skip = skipOps(request, graph);
   if (hasOpType(graph, schema::OpType_BatchNorm))
@@ -152,6 +170,7 @@ int runQuantization(const RunRequest& request) {
   ModelInputs model_inputs = modelInputs(graph);
   InputSourceHandle source(*request.input_source, config_text, model_inputs.descs);
   SampleFeed feed(graph, source, model_inputs.declared);
+  if (request.cancelled) feed.setCancellationCheck(request.cancelled);
   summary.samples_total = feed.count();
   ExecutorOptions exec_options;
   exec_options.input_shapes = feed.inputShapes();
@@ -160,12 +179,14 @@ int runQuantization(const RunRequest& request) {
   CalibratorHandle calibrator(*request.feature_calibrator, config_text);
   WeightQuantizerHandle weights(*request.weight_quantizer, config_text);
   summary.phases.push_back({"load model and plugins", watch.lap(), 0});
+  load_step.done();
 
   // 3. Calibration.
   CalibrationOptions cal_options;
   cal_options.threads = request.threads;
   cal_options.shards = request.shards;
   cal_options.quiet = request.quiet;
+  cal_options.progress = request.progress;
   CalibrationOutcome outcome = calibrate(graph, executor, tensors, calibrator, feed, cal_options);
   watch.lap();
   summary.samples_used = outcome.samples_used;
@@ -195,19 +216,22 @@ int runQuantization(const RunRequest& request) {
 
   // Optional per-tensor error report, before the (long) rewrite so it reflects exactly the
   // parameters that are written.
+  std::vector<DebugRow> debug_rows;
   if (request.config.value("debug", false)) {
     DebugOptions debug_options;
     debug_options.threads = request.threads;
     debug_options.quiet = request.quiet;
-    std::vector<DebugRow> rows =
+    debug_options.progress = request.progress;
+    debug_rows =
         debugReport(graph, executor, params, feed, outcome.usable_samples, debug_options);
-    if (!request.quiet) std::cout << debugTable(rows, 20);
-    writeTextFile(request.output_path + ".debug.csv", debugCsv(rows));
-    writeJsonFile(request.output_path + ".debug.json", debugJson(rows));
+    if (!request.quiet) std::cout << debugTable(debug_rows, 20);
+    writeTextFile(request.output_path + ".debug.csv", debugCsv(debug_rows));
+    writeJsonFile(request.output_path + ".debug.json", debugJson(debug_rows));
     summary.phases.push_back({"debug report", watch.lap(), outcome.usable_samples.size()});
   }
 
   // 5. Rewrite a copy of the net (the graph stays the untouched source for the scale dump).
+  Step rewrite_step(request, "quantize weights, rewrite");
   std::vector<uint8_t> source_bytes = serializeNet(graph.net());
   Graph rewritten = Graph::fromBuffer(source_bytes.data(), source_bytes.size(), graph.source());
   RewriteOptions rewrite_options;
@@ -222,8 +246,10 @@ int runQuantization(const RunRequest& request) {
   summary.rewrite = rewriteQuantized(rewritten.net(), params, rewrite_options);
   summary.phases.push_back({"quantize weights, rewrite", watch.lap(),
                             static_cast<uint64_t>(summary.rewrite.convolutions_quantized)});
+  rewrite_step.done();
 
   // 6. Write atomically, then read the file back to prove it is a loadable model.
+  Step write_step(request, "write and verify");
   saveNet(rewritten.net(), request.output_path);
   Graph written = Graph::load(request.output_path);
   if (written.numOps() != graph.numOps())
@@ -232,11 +258,16 @@ int runQuantization(const RunRequest& request) {
                              std::to_string(graph.numOps()) + " written");
   writeJsonFile(request.output_path + ".json", scaleDump(graph, params));
   summary.phases.push_back({"write and verify", watch.lap(), 0});
+  write_step.done();
 
   summary.total_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   summary.peak_rss_kb = peakRssKb();
   if (!request.quiet) std::cout << summary.toTable() << std::flush;
+  if (request.summary_out) {
+    *request.summary_out = summary.toJson();
+    if (request.config.value("debug", false)) (*request.summary_out)["debug"] = debugJson(debug_rows);
+  }
   return 0;
 }
 

@@ -17,6 +17,7 @@ SampleFeed::SampleFeed(const Graph& graph, InputSourceHandle& source,
 }
 
 bool SampleFeed::load(uint64_t i, std::map<int, Tensor>& inputs) {
+  if (cancelled_ && cancelled_()) throw RunCancelled();
   std::vector<float*> buffers;
   inputs.clear();
   for (size_t k = 0; k < input_ids_.size(); ++k) {

@@ -4,9 +4,11 @@
 #pragma once
 
 #include "mnnq/core/graph.hpp"
+#include "mnnq/core/pipeline.hpp"  // RunCancelled
 #include "mnnq/core/plugin_handles.hpp"
 #include "mnnq/core/tensor.hpp"
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -32,8 +34,12 @@ class SampleFeed {
   const std::map<std::string, std::vector<int>>& inputShapes() const { return shapes_by_name_; }
 
   // Loads sample i into `inputs` (graph input id -> tensor, batch 1). Returns false when the
-  // plugin skipped it (the reason is recorded). Thread-safe.
+  // plugin skipped it (the reason is recorded). Thread-safe. Throws RunCancelled when the
+  // cancellation check says so: every pass over the samples comes through here.
   bool load(uint64_t i, std::map<int, Tensor>& inputs);
+
+  // Optional; polled before each sample is loaded, from any worker thread.
+  void setCancellationCheck(std::function<bool()> cancelled) { cancelled_ = std::move(cancelled); }
 
   std::vector<SkippedSample> skipped() const;
 
@@ -43,6 +49,7 @@ class SampleFeed {
   std::vector<int> input_ids_;
   std::vector<Tensor> templates_;  // shape + layout per graph input
   std::map<std::string, std::vector<int>> shapes_by_name_;
+  std::function<bool()> cancelled_;
   mutable std::mutex mutex_;
   std::map<uint64_t, SkippedSample> skipped_;
 };

@@ -7,9 +7,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
 #include <string>
 
 namespace mnnq {
+
+// Thrown by runQuantization when RunRequest::cancelled returned true. No output is written.
+class RunCancelled : public std::runtime_error {
+ public:
+  RunCancelled() : std::runtime_error("quantization interrupted") {}
+};
 
 struct RunRequest {
   // Validated config (defaults filled in, `model`/`output`/`path` absolute): hand
@@ -25,6 +34,17 @@ struct RunRequest {
   unsigned threads = 1;      // resolved: config "threads" (0 -> hardware concurrency), >= 1
   unsigned shards = 16;      // config "shards"
   bool quiet = false;        // --quiet: no progress output, warnings still printed
+
+  // For callers that embed the pipeline (the Python module); the CLI leaves them empty.
+  // progress: (phase, done, total) at the start and end of every phase and as samples are
+  //   processed; `done` increases within a phase. Called from worker threads, one call at a time.
+  std::function<void(const std::string& phase, uint64_t done, uint64_t total)> progress;
+  // cancelled: polled before each sample and between phases, from any thread; once it returns
+  //   true the run stops with RunCancelled before the output is written.
+  std::function<bool()> cancelled;
+  // summary_out: receives RunSummary::toJson() (plus "debug": the per-tensor rows when the
+  //   config has debug on) when the run succeeds.
+  nlohmann::json* summary_out = nullptr;
 };
 
 // Runs the whole quantization and writes request.output_path. Returns the process exit
