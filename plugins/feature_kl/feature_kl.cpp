@@ -12,8 +12,9 @@
 //
 // compute(): t = KL search (kl_threshold.cpp), or t = 2047 (THRESHOLD_MAX) for tensors with
 // H*W < 100; scale = (t + 0.5) * M / (2048 * Cf), zero 0, clamp [-Cf, Cf]. H, W are dims 2,3
-// (NCHW / NC4HW4) or 1,2 (NHWC) of a 4-D (or more) tensor; tensors with fewer than 4 dims also
-// take THRESHOLD_MAX: MNN reads their missing extents as 0 (doc E).
+// (NCHW / NC4HW4) or 1,2 (NHWC); a dim the tensor lacks counts as 0, as MNN reads it (so 2-D
+// tensors and 3-D NCHW ones take THRESHOLD_MAX, 3-D NHWC ones are searched; seen on
+// blazeface_tf, whose [1,768,2] NHWC box tensor MNN searched).
 //
 // Deviations from MNN, all deliberate:
 //   * tensors never observed, or with M <= 1e-5 (MNN writes scale 0), get valid = 0 (float);
@@ -40,12 +41,15 @@ namespace mnnq {
 namespace methods {
 namespace {
 
-// MNN forces the max threshold for tensors with fewer than 100 spatial positions.
+// MNN forces the max threshold for tensors with fewer than 100 spatial positions, read with
+// its Tensor::height()/width(): extents 1, 2 for channels-last (TENSORFLOW) tensors, 2, 3
+// otherwise; an extent the tensor does not have reads as 0. So a 3-D NHWC tensor [1, 768, 2]
+// is searched (768 * 2), while a 3-D NCHW one, or any 2-D tensor, takes the max.
 bool useMaxThreshold(const mnnq_tensor_desc& t) {
-  if (t.ndim < 4) return true;
   const bool nhwc = t.layout == MNNQ_LAYOUT_NHWC;
-  const int64_t h = nhwc ? t.dims[1] : t.dims[2];
-  const int64_t w = nhwc ? t.dims[2] : t.dims[3];
+  const int hi = nhwc ? 1 : 2, wi = nhwc ? 2 : 3;
+  const int64_t h = t.ndim > hi ? t.dims[hi] : 0;
+  const int64_t w = t.ndim > wi ? t.dims[wi] : 0;
   return h * w < 100;
 }
 

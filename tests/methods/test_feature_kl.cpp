@@ -85,13 +85,16 @@ TEST_CASE("KL: uniform |x| gives the largest threshold 2047", "[methods][kl]") {
   CHECK(p.scale == Approx(klScale(2047)).epsilon(1e-6));
 }
 
-TEST_CASE("KL: tensors with H*W < 100 or fewer than 4 dims take the max threshold",
+TEST_CASE("KL: tensors with H*W < 100 (missing extents read as 0) take the max threshold",
           "[methods][kl]") {
   const auto data = concentratedSamples(4);
   CHECK(runKl(data, {1, 1, 9, 11}).scale == Approx(klScale(2047)).epsilon(1e-6));    // 99
   CHECK(runKl(data, {1, 1, 10, 10}).scale == Approx(klScale(128)).epsilon(1e-6));    // 100
   CHECK(runKl(data, {1, 256}).scale == Approx(klScale(2047)).epsilon(1e-6));         // 2-D
   CHECK(runKl(data, {1, 4, 64}).scale == Approx(klScale(2047)).epsilon(1e-6));       // 3-D
+  // 3-D channels-last: H, W = dims 1, 2 exist (MNN searched such a [1,768,2] tensor).
+  CHECK(runKl(data, {1, 64, 4}, MNNQ_LAYOUT_NHWC).scale == Approx(klScale(128)).epsilon(1e-6));
+  CHECK(runKl(data, {1, 256}, MNNQ_LAYOUT_NHWC).scale == Approx(klScale(2047)).epsilon(1e-6));
   // NHWC: H, W are dims 1, 2 (16 x 16); read as NCHW they would be 16 x 1.
   CHECK(runKl(data, {1, 16, 16, 1}, MNNQ_LAYOUT_NHWC).scale ==
         Approx(klScale(128)).epsilon(1e-6));
