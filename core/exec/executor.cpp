@@ -2,6 +2,7 @@
 // lifetimes) and then runs it any number of times, concurrently if the caller wants.
 #include "mnnq/core/executor.hpp"
 
+#include "int8/int8_kernels.hpp"
 #include "kernels/scratch.hpp"
 #include "op_kernel.hpp"
 
@@ -130,6 +131,7 @@ void Executor::Impl::plan() {
   }
 
   // 2. Shape inference, kernel creation and constant folding, in file order (topological).
+  std::vector<exec::OpContext> stepContexts;  // kept for the int8 simulation (step 2b)
   for (int o = 0; o < graph.numOps(); ++o) {
     const auto& op = graph.op(o);
     if (op.type == schema::OpType_Input) {
@@ -200,6 +202,7 @@ void Executor::Impl::plan() {
     step.inputs = op.inputIndexes;
     step.outputs = op.outputIndexes;
     steps.push_back(std::move(step));
+    if (options.simulate_int8) stepContexts.push_back(ctx);
   }
   if (!unsupported.empty()) {
     std::string msg = graph.source() + ": the executor cannot run: ";
@@ -210,6 +213,18 @@ void Executor::Impl::plan() {
     if (t < 0 || t >= numTensors || !known[t])
       throw ModelError(graph.source() + ": graph output " + std::to_string(t) +
                        " is never produced");
+
+  // 2b. Int8 simulation (core/exec/int8): ops MNN's CPU runtime runs in int8 get int8 kernels.
+  if (options.simulate_int8) {
+    const exec::int8::Int8Plan int8Plan(graph, infos, constant);
+    for (size_t s = 0; s < steps.size(); ++s) {
+      try {
+        steps[s].kernel = exec::int8::simulatedKernel(int8Plan, steps[s].op, stepContexts[s], std::move(steps[s].kernel));
+      } catch (const std::exception& e) {
+        throw ModelError(graph.source() + ": int8 simulation of " + opLabel(graph.op(steps[s].op)) + ": " + e.what());
+      }
+    }
+  }
 
   // 3. Lifetimes: a runtime tensor is released after its last reader (outputs are kept).
   std::vector<int> lastUse(numTensors, -1);

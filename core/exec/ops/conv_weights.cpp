@@ -51,7 +51,9 @@ ConvWeights loadConvWeights(const OpContext& ctx, const schema::Convolution2DT& 
     w.kernelX = c.kernelX;
     const int64_t area = int64_t(w.outChannels) * w.kernelY * w.kernelX;
     if (area <= 0) throw std::invalid_argument("convolution with empty kernel");
-    const int64_t expected = c.inputCount > 0 ? area * c.inputCount : -1;
+    // A depthwise kernel has one input channel per output channel, whatever inputCount says.
+    const bool depthwise = ctx.op.type == schema::OpType_ConvolutionDepthwise;
+    const int64_t expected = depthwise ? area : (c.inputCount > 0 ? area * c.inputCount : -1);
     w.weight = decodeConvWeight(ctx, conv, expected);
     if (static_cast<int64_t>(w.weight.size()) % area != 0)
       throw std::invalid_argument("convolution weight size " + std::to_string(w.weight.size()) +

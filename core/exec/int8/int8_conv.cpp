@@ -1,0 +1,160 @@
+// Int8 convolution and depthwise convolution with the arithmetic of MNN's CPU executors
+// (DenseConvInt8TiledExecutor and CPUDepthwiseConvInt8, x86 build; docs D.3):
+//  * weights: the coded int8 values and per-output-channel alpha of IDSTQuan;
+//  * x86 kernels work on unsigned inputs u = q + 128, padding is u = zero_in + 128, and the
+//    128 offset is folded into the bias terms below, so integer sums are exact;
+//  * dense: f = float(sum w*u) * alpha * (s_in/s_out) + biasF, biasF = (bias - sum(w)*alpha *
+//    (zero_in + 128) * s_in) / s_out + zero_out; f clamped to [lo, max_out] then rounded;
+//  * depthwise: an int32 bias int(bias / (s_in*alpha)) - sum(w)*(zero_in+128) +
+//    int(zero_out/scale) (note the truncations), f = float(sum + biasInt) * scale with
+//    scale = alpha * (s_in/s_out), rounded then clamped;
+//  * lo = zero_out when the conv has a fused relu/relu6, else the output attribute's min.
+#include "int8_kernels.hpp"
+
+#include "../ops/spatial.hpp"
+#include "mnnq/core/idst_codec.hpp"
+#include "quantize.hpp"
+
+#include <algorithm>
+
+namespace mnnq::exec::int8 {
+namespace {
+
+struct ConvInt8Params {
+  int group = 1, inPerGroup = 0, outChannels = 0;
+  int kY = 1, kX = 1, sY = 1, sX = 1, dY = 1, dX = 1, padY = 0, padX = 0;
+  std::vector<int8_t> weight;  // [oc][inPerGroup][kY][kX]
+  std::vector<float> alpha, bias;
+  bool depthwise = false;
+  bool relu = false;
+  QuantAttr in, out;
+};
+
+}  // namespace
+
+std::unique_ptr<OpKernel> makeConvInt8(const OpContext& ctx, const QuantAttr& inAttr, const QuantAttr& outAttr) {
+  const auto* conv = ctx.op.main.AsConvolution2D();
+  if (!conv || !conv->common || !conv->quanParameter || conv->quanParameter->buffer.empty())
+    throw UnsupportedOp("int8 convolution without coded weights");
+  const auto& c = *conv->common;
+  const auto& q = *conv->quanParameter;
+  if (q.readType != 0) throw UnsupportedOp("int8 convolution with asymmetric weights");
+  const TensorInfo& in = ctx.inputs[0];
+  const TensorInfo& out = ctx.outputs[0];
+  const SpatialShape si = spatialShape(in, "int8 convolution");
+  const SpatialShape so = spatialShape(out, "int8 convolution");
+
+  auto p = std::make_shared<ConvInt8Params>();
+  p->depthwise = ctx.op.type == schema::OpType_ConvolutionDepthwise;
+  p->outChannels = so.c;
+  p->kY = c.kernelY;
+  p->kX = c.kernelX;
+  p->sY = c.strideY;
+  p->sX = c.strideX;
+  p->dY = c.dilateY;
+  p->dX = c.dilateX;
+  p->group = p->depthwise ? si.c : std::max(1, c.group);
+  if (si.c % p->group != 0) throw std::invalid_argument("int8 convolution: channels not divisible by group");
+  p->inPerGroup = si.c / p->group;
+  const IdstDecoded d = decodeIdst(q.buffer.data(), q.buffer.size(), q.type, q.shapeInt32);
+  const size_t expected = size_t(p->outChannels) * p->inPerGroup * p->kY * p->kX;
+  if (d.values.size() != expected)
+    throw std::invalid_argument("int8 convolution: coded weights hold " + std::to_string(d.values.size()) +
+                                " values, the layer needs " + std::to_string(expected));
+  p->weight = d.values;
+  if (q.alpha.size() < size_t(p->outChannels))
+    throw std::invalid_argument("int8 convolution: IDSTQuan.alpha has too few scales");
+  p->alpha.assign(q.alpha.begin(), q.alpha.begin() + p->outChannels);
+  p->bias = conv->bias;
+  p->bias.resize(p->outChannels, 0.f);
+  p->relu = c.relu || c.relu6;
+  p->in = inAttr;
+  p->out = outAttr;
+  // ConvolutionCommon::convolutionPad
+  if (c.padMode == schema::PadMode_SAME) {
+    const int kw = (p->kX - 1) * p->dX + 1, kh = (p->kY - 1) * p->dY + 1;
+    p->padX = ((so.w - 1) * p->sX + kw - si.w) / 2;
+    p->padY = ((so.h - 1) * p->sY + kh - si.h) / 2;
+  } else {
+    p->padX = c.padX;
+    p->padY = c.padY;
+    if (c.pads.size() >= 2) {
+      p->padX = c.pads[1];
+      p->padY = c.pads[0];
+    }
+  }
+
+  return spatialKernel(in, out, [p](const float* x, int n, int ch, int h, int w, float* y, int oc, int oh, int ow) {
+    const ConvInt8Params& P = *p;
+    // Padded unsigned input plane per channel: u = q + 128, padding u = zero + 128.
+    const int padB = std::max(0, (oh - 1) * P.sY + (P.kY - 1) * P.dY + 1 - h - P.padY);
+    const int padR = std::max(0, (ow - 1) * P.sX + (P.kX - 1) * P.dX + 1 - w - P.padX);
+    const int ph = h + P.padY + padB, pw = w + P.padX + padR;
+    const int padValue = static_cast<int>(P.in.zero) + 128;
+    std::vector<int32_t> u(size_t(ch) * ph * pw);
+    std::vector<int32_t> acc(size_t(oh) * ow);
+    const float scaleX = P.in.scale / P.out.scale;
+    const float clampMax = static_cast<float>(static_cast<int8_t>(P.out.max));
+    const float clampMin = P.relu ? P.out.zero : static_cast<float>(static_cast<int8_t>(P.out.min));
+    const int kArea = P.kY * P.kX;
+    for (int b = 0; b < n; ++b) {
+      const float* xb = x + size_t(b) * ch * h * w;
+      std::fill(u.begin(), u.end(), padValue);
+      for (int k = 0; k < ch; ++k)
+        for (int iy = 0; iy < h; ++iy)
+          for (int ix = 0; ix < w; ++ix)
+            u[(size_t(k) * ph + iy + P.padY) * pw + ix + P.padX] =
+                quantize(xb[(size_t(k) * h + iy) * w + ix], P.in) + 128;
+      float* yb = y + size_t(b) * oc * oh * ow;
+      const int ocPerGroup = oc / P.group;
+      for (int o = 0; o < oc; ++o) {
+        const int g = o / ocPerGroup;
+        std::fill(acc.begin(), acc.end(), 0);
+        const int8_t* wo = P.weight.data() + size_t(o) * P.inPerGroup * kArea;
+        int32_t weightSum = 0;
+        for (int i = 0; i < P.inPerGroup * kArea; ++i) weightSum += wo[i];
+        for (int i = 0; i < P.inPerGroup; ++i) {
+          const int32_t* uc = u.data() + size_t(g * P.inPerGroup + i) * ph * pw;
+          for (int ky = 0; ky < P.kY; ++ky)
+            for (int kx = 0; kx < P.kX; ++kx) {
+              const int32_t wv = wo[(i * P.kY + ky) * P.kX + kx];
+              if (wv == 0) continue;
+              for (int oy = 0; oy < oh; ++oy) {
+                const int32_t* row = uc + size_t(oy * P.sY + ky * P.dY) * pw + kx * P.dX;
+                int32_t* a = acc.data() + size_t(oy) * ow;
+                for (int ox = 0; ox < ow; ++ox) a[ox] += wv * row[ox * P.sX];
+              }
+            }
+        }
+        float* yo = yb + size_t(o) * oh * ow;
+        if (P.depthwise) {
+          float ws = P.alpha[o];
+          if (std::fabs(ws) < 1e-6f) ws = 1e-6f;
+          const float scale = ws * scaleX;
+          const int32_t zeroFused = static_cast<int32_t>(P.out.zero / scale);
+          const float biasTerm = static_cast<float>(static_cast<int32_t>(P.bias[o] / (P.in.scale * ws))) -
+                                 static_cast<float>(weightSum) * (P.in.zero + 128.f) + static_cast<float>(zeroFused);
+          const int32_t biasInt = static_cast<int32_t>(biasTerm);
+          for (int k = 0; k < oh * ow; ++k) {
+            int v = roundHalfAway(static_cast<float>(acc[k] + biasInt) * scale);
+            v = std::min(std::max(v, static_cast<int>(clampMin)), static_cast<int>(clampMax));
+            yo[k] = dequantize(v, P.out);
+          }
+        } else {
+          const float kernelSum = static_cast<float>(weightSum) * P.alpha[o];
+          const float biasF = (P.bias[o] - kernelSum * (P.in.zero + 128.f) * P.in.scale) / P.out.scale + P.out.zero;
+          for (int k = 0; k < oh * ow; ++k) {
+            float f = static_cast<float>(acc[k]) * P.alpha[o];
+            f = f * scaleX;
+            f = f + biasF;
+            f = std::min(f, clampMax);
+            f = std::max(f, clampMin);
+            yo[k] = dequantize(roundHalfAway(f), P.out);
+          }
+        }
+      }
+    }
+  });
+}
+
+}  // namespace mnnq::exec::int8

@@ -1,0 +1,272 @@
+// Int8 kernels other than convolution, and the dispatch of simulatedKernel().
+//
+// Several MNN int8 kernels compute in float on dequantised inputs and re-quantise the result
+// (Softmax, BinaryOp add/sub/mul, PReLU, Interp, ...). They are simulated by running our float
+// kernel on the re-quantised inputs and re-quantising its output with the kernel's own
+// rounding: FloatToInt8 (clamp then round half away) or the binary/relu form
+// roundf(y / s_out) + zero then clamp.
+#include "int8_kernels.hpp"
+
+#include "../ops/spatial.hpp"
+#include "quantize.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+namespace mnnq::exec::int8 {
+namespace {
+
+enum class Requant { Cast, RoundThenZero };
+
+// Kernels outlive the plan: they keep copies of the attributes they use.
+using AttrList = std::vector<std::optional<QuantAttr>>;
+AttrList copyAttrs(const std::vector<const QuantAttr*>& attrs) {
+  AttrList out;
+  for (const QuantAttr* a : attrs) out.push_back(a ? std::optional<QuantAttr>(*a) : std::nullopt);
+  return out;
+}
+
+// Requantise one value with the roundf-then-add-zero form of the binary / relu kernels.
+int roundThenZero(float y, const QuantAttr& a, int lo) {
+  const float inv = a.scale == 0.f ? 0.f : 1.f / a.scale;
+  int v = static_cast<int>(std::round(y * inv)) + static_cast<int>(a.zero);
+  v = std::min(v, static_cast<int>(a.max));
+  return std::max(v, lo);
+}
+
+class ViaFloatKernel : public OpKernel {
+ public:
+  ViaFloatKernel(std::unique_ptr<OpKernel> inner, const std::vector<const QuantAttr*>& in, QuantAttr out,
+                 Requant mode, int lo)
+      : inner_(std::move(inner)), in_(copyAttrs(in)), out_(out), mode_(mode), lo_(lo) {}
+  void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) const override {
+    std::vector<Tensor> copies(in.size());
+    std::vector<const Tensor*> args(in.begin(), in.end());
+    for (size_t k = 0; k < in.size() && k < in_.size(); ++k) {
+      if (!in[k] || !in_[k] || in[k]->dtype != DType::Float32) continue;
+      copies[k] = *in[k];
+      for (float& v : copies[k].f) v = fakeQuantize(v, *in_[k]);
+      args[k] = &copies[k];
+    }
+    inner_->run(args, out);
+    for (float& v : out[0]->f) {
+      const int q = mode_ == Requant::Cast ? quantize(v, out_) : roundThenZero(v, out_, lo_);
+      v = dequantize(q, out_);
+    }
+  }
+
+ private:
+  std::unique_ptr<OpKernel> inner_;
+  AttrList in_;
+  QuantAttr out_;
+  Requant mode_;
+  int lo_;
+};
+
+// The float kernel's output copied through an int8 Raster: its sources' int8 values.
+class Int8RasterKernel : public OpKernel {
+ public:
+  Int8RasterKernel(std::unique_ptr<OpKernel> inner, const std::vector<const QuantAttr*>& out)
+      : inner_(std::move(inner)), out_(copyAttrs(out)) {}
+  void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) const override {
+    inner_->run(in, out);
+    for (size_t k = 0; k < out.size() && k < out_.size(); ++k)
+      if (out_[k] && out[k]->dtype == DType::Float32)
+        for (float& v : out[k]->f) v = fakeQuantize(v, *out_[k]);
+  }
+
+ private:
+  std::unique_ptr<OpKernel> inner_;
+  AttrList out_;
+};
+
+// x86 MNNAvgPoolUint8 on u = q + 128: (sum(u) * (2^24 / count)) >> 24 over the window clipped
+// to the input (CPUPoolInt8 geometry: kernel clipped to the input size, SAME / caffe pads).
+std::unique_ptr<OpKernel> makeAvgPoolInt8(const OpContext& ctx, const QuantAttr& inA, const QuantAttr& outA) {
+  const TensorInfo& in = ctx.inputs[0];
+  const TensorInfo& out = ctx.outputs[0];
+  const SpatialShape si = spatialShape(in, "int8 pooling");
+  const SpatialShape so = spatialShape(out, "int8 pooling");
+  int kX, kY, sX, sY, padX, padY;
+  bool global;
+  int padType;
+  std::vector<int> pads;
+  if (const auto* p = ctx.op.main.AsPool()) {
+    kX = p->kernelX;
+    kY = p->kernelY;
+    sX = p->strideX;
+    sY = p->strideY;
+    padX = p->padX;
+    padY = p->padY;
+    global = p->isGlobal;
+    padType = p->padType;
+    pads = p->pads;
+  } else if (const auto* p3 = ctx.op.main.AsPool3D()) {
+    if (!p3->isGlobal) throw UnsupportedOp("int8 Pooling3D that is not global");
+    kX = kY = sX = sY = 1;
+    padX = padY = 0;
+    global = true;
+    padType = p3->padType;
+  } else {
+    throw std::invalid_argument("pooling without parameter");
+  }
+  kX = std::min(kX, si.w);
+  kY = std::min(kY, si.h);
+  if (global) {
+    kX = si.w;
+    kY = si.h;
+    sX = si.w;
+    sY = si.h;
+    padX = padY = 0;
+  }
+  if (padType == schema::PoolPadType_SAME) {
+    const int needW = (so.w - 1) * sX + kX - si.w, needH = (so.h - 1) * sY + kY - si.h;
+    padX = needW > 0 ? needW / 2 : 0;
+    padY = needH > 0 ? needH / 2 : 0;
+  }
+  if (!global && pads.size() == 4 && padType == schema::PoolPadType_CAFFE) {
+    padY = pads[0];
+    padX = pads[1];
+  }
+  return spatialKernel(in, out, [=](const float* x, int n, int c, int h, int w, float* y, int, int oh, int ow) {
+    for (int p = 0; p < n * c; ++p) {
+      const float* xp = x + size_t(p) * h * w;
+      float* yp = y + size_t(p) * oh * ow;
+      for (int oy = 0; oy < oh; ++oy) {
+        const int iy = oy * sY - padY;
+        const int y0 = std::max(iy, 0), y1 = std::min(iy + kY, h);
+        for (int ox = 0; ox < ow; ++ox) {
+          const int ix = ox * sX - padX;
+          const int x0 = std::max(ix, 0), x1 = std::min(ix + kX, w);
+          const int count = (y1 - y0) * (x1 - x0);
+          if (count <= 0) {
+            yp[size_t(oy) * ow + ox] = 0.f;
+            continue;
+          }
+          const uint32_t mul = static_cast<uint32_t>((1 << 24) / count);
+          uint32_t sum = 0;
+          for (int yy = y0; yy < y1; ++yy)
+            for (int xx = x0; xx < x1; ++xx) sum += static_cast<uint32_t>(quantize(xp[size_t(yy) * w + xx], inA) + 128);
+          const int q = static_cast<int>(static_cast<uint8_t>((sum * mul) >> 24)) - 128;
+          yp[size_t(oy) * ow + ox] = dequantize(q, outA);
+        }
+      }
+    }
+  });
+}
+
+// Max pooling on the int8 values, read with the output's attribute (equal scale and zero by
+// the int8 rule), without any clamp. MNN's x86 kernel compares the stored bytes u = q + 128 as
+// *signed* int8, so the window maximum is taken over key(q) = int8(uint8(q + 128)): every
+// negative q ranks above every non-negative one. Reproduced as is.
+std::unique_ptr<OpKernel> makeMaxPoolInt8(std::unique_ptr<OpKernel> floatKernel, const QuantAttr& inA,
+                                          const QuantAttr& outA) {
+  std::shared_ptr<OpKernel> inner(std::move(floatKernel));
+  return makeKernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
+    Tensor q = *in[0];
+    for (float& v : q.f)
+      v = static_cast<float>(static_cast<int8_t>(static_cast<uint8_t>(quantize(v, inA) + 128)));
+    inner->run({&q}, out);
+    for (float& v : out[0]->f)
+      v = dequantize(static_cast<int>(static_cast<uint8_t>(static_cast<int8_t>(v))) - 128, outA);
+  });
+}
+
+// UnaryOp with a 255-entry lookup table indexed by q + 127.
+std::unique_ptr<OpKernel> makeUnaryTable(const OpContext& ctx, const QuantAttr& inA, const QuantAttr& outA) {
+  const auto& table = ctx.op.main.AsUnaryOp()->tableInt8;
+  if (table.size() < 255) throw std::invalid_argument("UnaryOp.tableInt8 has fewer than 255 entries");
+  std::vector<int8_t> t(table.begin(), table.begin() + 255);
+  return makeKernel([t, inA, outA](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
+    const auto& x = in[0]->f;
+    auto& y = out[0]->f;
+    for (size_t k = 0; k < x.size(); ++k) {
+      const int idx = std::min(std::max(quantize(x[k], inA) + 127, 0), 254);
+      y[k] = dequantize(t[idx], outA);
+    }
+  });
+}
+
+// BinaryOp MAXIMUM / MINIMUM: MNN compares the inputs in 16.16 fixed point (scale truncated)
+// and writes the rounded fixed-point value without dividing by the output scale.
+std::unique_ptr<OpKernel> makeBinaryMinMaxInt8(const OpContext& ctx, std::unique_ptr<OpKernel> floatKernel,
+                                               const QuantAttr& a0, const QuantAttr& a1, const QuantAttr& outA,
+                                               bool isMax) {
+  (void)ctx;
+  const int64_t s0 = static_cast<int64_t>(a0.scale * 65536.f), s1 = static_cast<int64_t>(a1.scale * 65536.f);
+  std::shared_ptr<OpKernel> inner(std::move(floatKernel));
+  return makeKernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
+    // Broadcasting is done by the float kernel on the quantised integers.
+    Tensor q0 = *in[0], q1 = *in[1];
+    for (float& v : q0.f) v = static_cast<float>((quantize(v, a0) - static_cast<int>(a0.zero)) * s0);
+    for (float& v : q1.f) v = static_cast<float>((quantize(v, a1) - static_cast<int>(a1.zero)) * s1);
+    inner->run({&q0, &q1}, out);
+    for (float& v : out[0]->f) {
+      const int32_t res = static_cast<int32_t>(v);
+      int q = res < 0 ? (res - (1 << 15)) / (1 << 16) : (res + (1 << 15)) / (1 << 16);
+      q += static_cast<int>(outA.zero);
+      q = std::min(std::max(q, static_cast<int>(outA.min)), static_cast<int>(outA.max));
+      v = dequantize(q, outA);
+    }
+    (void)isMax;
+  });
+}
+
+}  // namespace
+
+std::unique_ptr<OpKernel> simulatedKernel(const Int8Plan& plan, int op, const OpContext& ctx,
+                                          std::unique_ptr<OpKernel> floatKernel) {
+  const auto& o = ctx.op;
+  if (!plan.int8Op(op)) {
+    if (!Int8Plan::isDataMovement(o.type)) return floatKernel;
+    std::vector<const QuantAttr*> outs;
+    bool any = false;
+    for (int t : o.outputIndexes) {
+      const bool r = plan.int8Raster(t);
+      outs.push_back(r ? plan.attr(t) : nullptr);
+      any = any || r;
+    }
+    if (!any) return floatKernel;
+    return std::make_unique<Int8RasterKernel>(std::move(floatKernel), outs);
+  }
+  std::vector<const QuantAttr*> ins;
+  for (int t : o.inputIndexes) ins.push_back(t >= 0 ? plan.attr(t) : nullptr);
+  if (o.type == schema::OpType_Interp) ins.resize(1);
+  const QuantAttr* outA = plan.attr(o.outputIndexes[0]);
+  if (!outA || ins.empty() || !ins[0]) throw std::logic_error("int8 op without quant attributes");
+  const QuantAttr& in0 = *ins[0];
+  switch (o.type) {
+    case schema::OpType_Convolution:
+    case schema::OpType_ConvolutionDepthwise:
+      return makeConvInt8(ctx, in0, *outA);
+    case schema::OpType_Pooling:
+    case schema::OpType_Pooling3D: {
+      const bool isMax = o.main.AsPool() ? o.main.AsPool()->type == schema::PoolType_MAXPOOL
+                                         : o.main.AsPool3D()->type == schema::PoolType_MAXPOOL;
+      if (isMax) return makeMaxPoolInt8(std::move(floatKernel), in0, *outA);
+      return makeAvgPoolInt8(ctx, in0, *outA);
+    }
+    case schema::OpType_UnaryOp:
+      if (!o.main.AsUnaryOp()->tableInt8.empty()) return makeUnaryTable(ctx, in0, *outA);
+      return std::make_unique<ViaFloatKernel>(std::move(floatKernel), ins, *outA, Requant::RoundThenZero,
+                                              static_cast<int>(outA->min));
+    case schema::OpType_BinaryOp: {
+      const auto* b = o.main.AsBinaryOp();
+      if (ins.size() < 2 || !ins[1]) throw std::logic_error("int8 BinaryOp without quant attributes");
+      if (b->opType == schema::BinaryOpOperation_MAXIMUM || b->opType == schema::BinaryOpOperation_MINIMUM)
+        return makeBinaryMinMaxInt8(ctx, std::move(floatKernel), in0, *ins[1], *outA,
+                                    b->opType == schema::BinaryOpOperation_MAXIMUM);
+      const int lo = b->activationType == 1 ? 0 : static_cast<int>(outA->min);
+      return std::make_unique<ViaFloatKernel>(std::move(floatKernel), ins, *outA, Requant::RoundThenZero, lo);
+    }
+    case schema::OpType_ReLU:
+    case schema::OpType_PReLU:
+      return std::make_unique<ViaFloatKernel>(std::move(floatKernel), ins, *outA, Requant::RoundThenZero,
+                                              static_cast<int>(outA->min));
+    default:  // Softmax, Interp, Scale: float compute between the casts
+      return std::make_unique<ViaFloatKernel>(std::move(floatKernel), ins, *outA, Requant::Cast, 0);
+  }
+}
+
+}  // namespace mnnq::exec::int8
