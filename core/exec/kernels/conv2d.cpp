@@ -1,6 +1,7 @@
 #include "conv2d.hpp"
 
 #include "gemm.hpp"
+#include "scratch.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -22,6 +23,12 @@ Conv2DKernel::Conv2DKernel(const ConvGeometry& geometry, std::vector<float> weig
     throw std::invalid_argument("convolution: bias size does not match output channels");
   if (bias_.empty()) bias_.assign(g_.outChannels, 0.f);
   depthwise_ = g_.group == g_.inChannels && g_.group == g_.outChannels && g_.group > 1;
+  if (!depthwise_) {
+    const int ocg = g_.outChannels / g_.group;
+    const int K = g_.inChannels / g_.group * g_.kernelY * g_.kernelX;
+    for (int grp = 0; grp < g_.group; ++grp)
+      packed_.emplace_back(weight_.data() + size_t(grp) * ocg * K, ocg, K, K);
+  }
 }
 
 void biasActivate(float* data, int channels, int plane, const float* bias, Activation act) {
@@ -44,34 +51,38 @@ void biasActivate(float* data, int channels, int plane, const float* bias, Activ
 
 namespace {
 
-// Column matrix [icg*kY*kX][outH*outW] of one group of one image; zero where the window
-// reaches into the padding.
-void im2col(const float* in, int icg, int inH, int inW, const ConvGeometry& g, int outH, int outW,
-            float* col) {
-  const int plane = outH * outW;
+// Rows [oy0, oy1) of the column matrix of one group of one image: row (c, ky, kx) holds, for
+// each of those output pixels, the input value its window reads at that tap (0 in the padding).
+// Row stride of `col` is (oy1 - oy0) * outW.
+void im2colRows(const float* in, int icg, int inH, int inW, const ConvGeometry& g, int outW,
+                int oy0, int oy1, float* col) {
+  const int cols = (oy1 - oy0) * outW;
   for (int c = 0; c < icg; ++c) {
     const float* src = in + size_t(c) * inH * inW;
     for (int ky = 0; ky < g.kernelY; ++ky) {
       for (int kx = 0; kx < g.kernelX; ++kx) {
-        float* dst = col + (size_t(c) * g.kernelY * g.kernelX + ky * g.kernelX + kx) * plane;
+        float* dst = col + (size_t(c) * g.kernelY * g.kernelX + ky * g.kernelX + kx) * cols;
         const int xOff = kx * g.dilateX - g.padLeft;
         // Output columns whose input x is inside [0, inW).
         int oxBegin = 0, oxEnd = outW;
-        while (oxBegin < outW && oxBegin * g.strideX + xOff < 0) ++oxBegin;
-        while (oxEnd > oxBegin && (oxEnd - 1) * g.strideX + xOff >= inW) --oxEnd;
-        for (int oy = 0; oy < outH; ++oy) {
+        if (xOff < 0) oxBegin = std::min(outW, (-xOff + g.strideX - 1) / g.strideX);
+        if ((outW - 1) * g.strideX + xOff >= inW)
+          oxEnd = std::max(oxBegin, inW - xOff <= 0 ? 0 : (inW - xOff - 1) / g.strideX + 1);
+        for (int oy = oy0; oy < oy1; ++oy) {
           const int iy = oy * g.strideY + ky * g.dilateY - g.padTop;
-          float* d = dst + size_t(oy) * outW;
+          float* d = dst + size_t(oy - oy0) * outW;
           if (iy < 0 || iy >= inH) {
             std::memset(d, 0, sizeof(float) * outW);
             continue;
           }
-          const float* s = src + size_t(iy) * inW;
+          const float* s = src + size_t(iy) * inW + xOff;
           for (int ox = 0; ox < oxBegin; ++ox) d[ox] = 0.f;
           if (g.strideX == 1) {
-            std::memcpy(d + oxBegin, s + oxBegin + xOff, sizeof(float) * (oxEnd - oxBegin));
+            std::memcpy(d + oxBegin, s + oxBegin, sizeof(float) * (oxEnd - oxBegin));
+          } else if (g.strideX == 2) {
+            for (int ox = oxBegin; ox < oxEnd; ++ox) d[ox] = s[2 * ox];
           } else {
-            for (int ox = oxBegin; ox < oxEnd; ++ox) d[ox] = s[ox * g.strideX + xOff];
+            for (int ox = oxBegin; ox < oxEnd; ++ox) d[ox] = s[ox * g.strideX];
           }
           for (int ox = oxEnd; ox < outW; ++ox) d[ox] = 0.f;
         }
@@ -95,26 +106,44 @@ void Conv2DKernel::run(const float* in, int batch, int inH, int inW, float* out,
   }
   const int icg = g_.inChannels / g_.group;
   const int ocg = g_.outChannels / g_.group;
-  const int kArea = g_.kernelY * g_.kernelX;
-  const int K = icg * kArea;
-  const bool pointwise = kArea == 1 && g_.strideX == 1 && g_.strideY == 1 && g_.padTop == 0 &&
-                         g_.padLeft == 0 && outH == inH && outW == inW;
-  std::vector<float> col;
-  if (!pointwise) col.resize(size_t(K) * plane);
+  const int K = icg * g_.kernelY * g_.kernelX;
+  const bool pointwise = g_.kernelY == 1 && g_.kernelX == 1 && g_.strideX == 1 &&
+                         g_.strideY == 1 && g_.padTop == 0 && g_.padLeft == 0 && outH == inH &&
+                         outW == inW;
+  // im2col panels of about 128 KiB (whole output rows), so the GEMM re-reads them from cache.
+  const int chunkRows = plane < 8 ? outH : std::max(1, std::min(outH, int((128 * 1024 / 4) / (size_t(K) * outW))));
+  float* col = pointwise ? nullptr : scratch(1, size_t(K) * chunkRows * outW);
   for (int n = 0; n < batch; ++n) {
     const float* img = in + size_t(n) * g_.inChannels * inPlane;
     float* dst = out + size_t(n) * g_.outChannels * plane;
     for (int grp = 0; grp < g_.group; ++grp) {
       const float* src = img + size_t(grp) * icg * inPlane;
-      const float* B = src;
-      if (!pointwise) {
-        im2col(src, icg, inH, inW, g_, outH, outW, col.data());
-        B = col.data();
+      float* y = dst + size_t(grp) * ocg * plane;
+      const float* b = bias_.data() + size_t(grp) * ocg;
+      if (plane < 8) {
+        // A few output pixels (e.g. a convolution down to 1x1): the packed kernel works on
+        // 16-pixel strips, OpenBLAS's matrix-vector paths waste nothing here.
+        const float* B = src;
+        if (!pointwise) {
+          im2colRows(src, icg, inH, inW, g_, outW, 0, outH, col);
+          B = col;
+        }
+        gemm(false, false, ocg, plane, K, 1.f, weight_.data() + size_t(grp) * ocg * K, K, B, plane,
+             0.f, y, plane);
+        biasActivate(y, ocg, plane, b, act_);
+        continue;
       }
-      gemm(false, false, ocg, plane, K, 1.f, weight_.data() + size_t(grp) * ocg * K, K, B, plane,
-           0.f, dst + size_t(grp) * ocg * plane, plane);
+      if (pointwise) {
+        gemmBiasAct(packed_[grp], src, plane, plane, b, act_, y, plane);
+        continue;
+      }
+      for (int oy0 = 0; oy0 < outH; oy0 += chunkRows) {
+        const int oy1 = std::min(outH, oy0 + chunkRows);
+        const int cols = (oy1 - oy0) * outW;
+        im2colRows(src, icg, inH, inW, g_, outW, oy0, oy1, col);
+        gemmBiasAct(packed_[grp], col, cols, cols, b, act_, y + size_t(oy0) * outW, plane);
+      }
     }
-    biasActivate(dst, g_.outChannels, plane, bias_.data(), act_);
   }
 }
 

@@ -1,7 +1,12 @@
 // 2-D convolution on NCHW float data with weights pre-packed at construction.
-// Pointwise (1x1, stride 1, no padding) convolutions are a single GEMM per image; other kernels
-// go through im2col + GEMM per group; depthwise convolutions use a dedicated direct kernel.
+// Pointwise (1x1, stride 1, no padding) convolutions are one packed GEMM per image and group,
+// reading the input in place; other kernels build im2col panels a few output rows at a time
+// (small enough to stay in cache) and multiply them; depthwise convolutions use a dedicated
+// direct kernel. Bias and activation are applied as the GEMM stores its results.
 #pragma once
+
+#include "activation.hpp"
+#include "packed_gemm.hpp"
 
 #include <vector>
 
@@ -15,8 +20,6 @@ struct ConvGeometry {
   int group = 1;
   int inChannels = 0, outChannels = 0;
 };
-
-enum class Activation { None, Relu, Relu6 };
 
 class Conv2DKernel {
  public:
@@ -32,7 +35,8 @@ class Conv2DKernel {
 
  private:
   ConvGeometry g_;
-  std::vector<float> weight_;
+  std::vector<float> weight_;         // as given (depthwise: [channels][kY][kX])
+  std::vector<PackedMatrix> packed_;  // other convolutions: one [ocg x icg*kY*kX] per group
   std::vector<float> bias_;
   Activation act_;
   bool depthwise_;

@@ -72,22 +72,22 @@ template <int KY, int KX, int S>
     for (int ph = 0; ph < S; ++ph) r[ky][ph] = p.row(ph, y0 + ky);
   int ox = 0;
   for (; ox + 16 <= outW; ox += 16) {
-    v8 a0 = splat(bias), a1 = a0;
+    v8 a0 = V8_SPLAT(bias), a1 = a0;
     for (int ky = 0; ky < KY; ++ky)
       for (int kx = 0; kx < KX; ++kx) {
         const float* s = r[ky][kx % S] + ox + kx / S;
         const float wk = w[ky * KX + kx];
-        a0 += wk * loadu(s);
-        a1 += wk * loadu(s + 8);
+        a0 += wk * V8_LOAD(s);
+        a1 += wk * V8_LOAD(s + 8);
       }
-    storeu(o + ox, a0);
-    storeu(o + ox + 8, a1);
+    V8_STORE(o + ox, a0);
+    V8_STORE(o + ox + 8, a1);
   }
   for (; ox + 8 <= outW; ox += 8) {
-    v8 a0 = splat(bias);
+    v8 a0 = V8_SPLAT(bias);
     for (int ky = 0; ky < KY; ++ky)
-      for (int kx = 0; kx < KX; ++kx) a0 += w[ky * KX + kx] * loadu(r[ky][kx % S] + ox + kx / S);
-    storeu(o + ox, a0);
+      for (int kx = 0; kx < KX; ++kx) a0 += w[ky * KX + kx] * V8_LOAD(r[ky][kx % S] + ox + kx / S);
+    V8_STORE(o + ox, a0);
   }
   for (; ox < outW; ++ox) {
     float a = bias;

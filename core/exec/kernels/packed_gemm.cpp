@@ -1,0 +1,116 @@
+#include "packed_gemm.hpp"
+
+#include "scratch.hpp"
+#include "simd.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace mnnq::exec {
+
+PackedMatrix::PackedMatrix(const float* A, int M, int K, int lda) : M_(M), K_(K) {
+  const int blocks = (M + kRows - 1) / kRows;
+  data_.assign(size_t(blocks) * K * kRows, 0.f);
+  for (int m = 0; m < M; ++m)
+    for (int k = 0; k < K; ++k)
+      data_[(size_t(m / kRows) * K + k) * kRows + m % kRows] = A[size_t(m) * lda + k];
+}
+
+namespace {
+
+constexpr int kR = PackedMatrix::kRows;
+
+// R rows x 16 columns of C. `a` is the packed block, B points at column n of row 0.
+template <int R>
+[[gnu::always_inline]] inline void tile(const float* __restrict a, const float* __restrict B,
+                                        size_t ldb, int K, const float* bias, Activation act,
+                                        float* C, size_t ldc, int cols) {
+  v8 acc[R][2];
+  for (int r = 0; r < R; ++r) {
+    const v8 b = V8_SPLAT(bias ? bias[r] : 0.f);
+    acc[r][0] = b;
+    acc[r][1] = b;
+  }
+  for (int k = 0; k < K; ++k) {
+    const float* b = B + k * ldb;
+    const v8 b0 = V8_LOAD(b), b1 = V8_LOAD(b + 8);
+    const float* ak = a + k * kR;
+    for (int r = 0; r < R; ++r) {
+      const v8 av = V8_SPLAT(ak[r]);
+      acc[r][0] += av * b0;
+      acc[r][1] += av * b1;
+    }
+  }
+  if (act != Activation::None) {
+    const v8 zero = V8_SPLAT(0.f), six = V8_SPLAT(6.f);
+    for (int r = 0; r < R; ++r)
+      for (int h = 0; h < 2; ++h) {
+        v8 v = acc[r][h] > zero ? acc[r][h] : zero;  // also maps NaN to 0, as max(x, 0) does
+        if (act == Activation::Relu6) v = v < six ? v : six;
+        acc[r][h] = v;
+      }
+  }
+  if (cols == 16) {
+    for (int r = 0; r < R; ++r) {
+      V8_STORE(C + r * ldc, acc[r][0]);
+      V8_STORE(C + r * ldc + 8, acc[r][1]);
+    }
+  } else {
+    float tmp[16];
+    for (int r = 0; r < R; ++r) {
+      V8_STORE(tmp, acc[r][0]);
+      V8_STORE(tmp + 8, acc[r][1]);
+      std::memcpy(C + r * ldc, tmp, sizeof(float) * cols);
+    }
+  }
+}
+
+[[gnu::always_inline]] inline void tileRows(int rows, const float* a, const float* B, size_t ldb,
+                                            int K, const float* bias, Activation act, float* C,
+                                            size_t ldc, int cols) {
+  switch (rows) {
+    case 6: tile<6>(a, B, ldb, K, bias, act, C, ldc, cols); break;
+    case 5: tile<5>(a, B, ldb, K, bias, act, C, ldc, cols); break;
+    case 4: tile<4>(a, B, ldb, K, bias, act, C, ldc, cols); break;
+    case 3: tile<3>(a, B, ldb, K, bias, act, C, ldc, cols); break;
+    case 2: tile<2>(a, B, ldb, K, bias, act, C, ldc, cols); break;
+    default: tile<1>(a, B, ldb, K, bias, act, C, ldc, cols); break;
+  }
+}
+
+MNNQ_HOT void gemmStrips(const PackedMatrix& A, const float* B, int ldb, int N, const float* bias,
+                         Activation act, float* C, int ldc) {
+  const int M = A.rows(), K = A.depth();
+  const int blocks = (M + kR - 1) / kR;
+  float* panel = nullptr;
+  for (int n0 = 0; n0 < N; n0 += 16) {
+    const int cols = std::min(16, N - n0);
+    const float* b = B + n0;
+    size_t bStride = size_t(ldb);
+    if (cols < 16) {
+      // Last partial strip: copy it into a zero-padded 16-wide panel so the tile reads freely.
+      if (!panel) panel = scratch(3, size_t(K) * 16);
+      for (int k = 0; k < K; ++k) {
+        std::memcpy(panel + size_t(k) * 16, B + size_t(k) * ldb + n0, sizeof(float) * cols);
+        std::memset(panel + size_t(k) * 16 + cols, 0, sizeof(float) * (16 - cols));
+      }
+      b = panel;
+      bStride = 16;
+    }
+    for (int blk = 0; blk < blocks; ++blk) {
+      const int m0 = blk * kR;
+      tileRows(std::min(kR, M - m0), A.block(blk), b, bStride, K, bias ? bias + m0 : nullptr, act,
+               C + size_t(m0) * ldc + n0, size_t(ldc), cols);
+    }
+  }
+}
+
+}  // namespace
+
+void gemmBiasAct(const PackedMatrix& A, const float* B, int ldb, int N, const float* bias,
+                 Activation act, float* C, int ldc) {
+  if (A.rows() == 0 || N <= 0) return;
+  gemmStrips(A, B, ldb, N, bias, act, C, ldc);
+}
+
+}  // namespace mnnq::exec
