@@ -52,7 +52,8 @@ TEST_CASE("the example plugin builds against the installed SDK and validates its
   CommandResult listed = runShell(env + host + " plugins --json --plugin-dir " + shellQuote(build));
   REQUIRE(listed.status == 0);
   bool found = false;
-  for (const auto& p : nlohmann::json::parse(listed.out)["plugins"])
+  nlohmann::json plugins = nlohmann::json::parse(listed.out)["plugins"];
+  for (const auto& p : plugins)
     if (p["name"] == "PERCENTILE" && p["kind"] == "feature") found = true;
   CHECK(found);
 
