@@ -51,7 +51,7 @@ CommandResult runWith(const std::string& config) {
 
 }  // namespace
 
-TEST_CASE("--help, --version and no arguments") {
+TEST_CASE("mnnq --help, mnnq --version and mnnq without arguments") {
   CommandResult help = runMnnq({"--help"});
   CHECK(help.status == 0);
   CHECK_THAT(help.out, Catch::Contains("plugins") && Catch::Contains("run") &&
