@@ -135,6 +135,45 @@ def test_python_samples_are_checked(tmp_path, mnist_model, mnist_config, mnist_i
     assert not any(tmp_path.glob("[b-f].mnn"))
 
 
+def test_debug_report_is_part_of_the_summary(tmp_path, mnist_model, mnist_config, mnist_inputs):
+    summary = mnnq.quantize(mnist_model, tmp_path / "q.mnn",
+                            dict(python_config(mnist_config), debug=True), samples=mnist_inputs)
+    rows = summary["debug"]
+    assert len(rows) == summary["tensors_quantized"]
+    # The same rows the run wrote beside the model.
+    assert rows == json.loads((tmp_path / "q.mnn.debug.json").read_text())
+
+
+def test_other_python_threads_run_during_calibration(tmp_path, mnist_model, mnist_config):
+    ticks = []
+    stop = threading.Event()
+
+    def count():
+        while not stop.is_set():
+            ticks.append(time.monotonic())
+            time.sleep(0.002)
+
+    counter = threading.Thread(target=count)
+    calibrating = []
+
+    def progress(phase, done, total):
+        if phase.startswith("calibrate") and not calibrating:
+            calibrating.append(time.monotonic())
+
+    counter.start()
+    try:
+        summary = mnnq.quantize(mnist_model, tmp_path / "q.mnn", dict(mnist_config, threads=1),
+                                progress=progress)
+    finally:
+        stop.set()
+        counter.join()
+    calibration_seconds = sum(p["seconds"] for p in summary["phases"]
+                              if p["phase"].startswith("calibrate"))
+    during = [t for t in ticks if t > calibrating[0]]
+    # Ticking every 2 ms needs the GIL; with it held by the run there would be none.
+    assert len(during) > 10, (len(during), calibration_seconds)
+
+
 @pytest.mark.parametrize("change, key", [
     ({"feature_quantize_method": "KLL"}, "feature_quantize_method"),
     ({"used_imag_num": 3}, "used_imag_num"),
