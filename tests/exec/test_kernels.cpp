@@ -86,6 +86,28 @@ TEST_CASE("convolution kernels agree with the direct definition") {
     checkConv(g, 1, 10, 11, 5, 6, 5);
     g.kernelY = g.kernelX = 5; g.padTop = g.padLeft = 2; g.strideY = g.strideX = 1;
     checkConv(g, 1, 4, 3, 4, 3, 6);  // image smaller than the kernel: all border
+    g.strideY = g.strideX = 2;
+    checkConv(g, 1, 21, 37, 11, 19, 7);  // 16-wide vectors, 8-wide and scalar tails
+    g.kernelY = g.kernelX = 7; g.padTop = g.padLeft = 3;
+    checkConv(g, 1, 9, 20, 5, 10, 8);
+    g.kernelY = g.kernelX = 3; g.padTop = g.padLeft = 2; g.strideY = g.strideX = 1;
+    g.dilateY = g.dilateX = 2;  // generic path
+    checkConv(g, 1, 9, 20, 9, 20, 9);
+  }
+  SECTION("packed GEMM: row blocks of 6 and strips of 16 with remainders") {
+    g.inChannels = 37; g.outChannels = 23;
+    checkConv(g, 1, 5, 7, 5, 7, 10);  // 35 pixels: two strips and a partial one
+    g.kernelY = g.kernelX = 5; g.strideY = g.strideX = 2; g.padTop = 1; g.padLeft = 2;
+    checkConv(g, 1, 11, 13, 5, 7, 11);
+    g.kernelY = g.kernelX = 1; g.strideY = g.strideX = 1; g.padTop = g.padLeft = 0;
+    checkConv(g, 1, 1, 3, 1, 3, 12);  // fewer than 8 pixels: matrix-vector path
+  }
+  SECTION("Winograd F(2x2,3x3): odd and even sizes, padding, tile blocks") {
+    g.inChannels = 24; g.outChannels = 20; g.kernelY = g.kernelX = 3; g.padTop = g.padLeft = 1;
+    checkConv(g, 2, 9, 13, 9, 13, 13);  // odd output: cropped last tiles
+    checkConv(g, 1, 40, 38, 40, 38, 14);  // several tile blocks, full 8-tile runs
+    g.padTop = g.padLeft = 0;
+    checkConv(g, 1, 12, 12, 10, 10, 15);  // valid padding
   }
 }
 

@@ -1,6 +1,7 @@
 #include "conv2d.hpp"
 
 #include "gemm.hpp"
+#include "winograd.hpp"
 #include "scratch.hpp"
 
 #include <algorithm>
@@ -23,13 +24,17 @@ Conv2DKernel::Conv2DKernel(const ConvGeometry& geometry, std::vector<float> weig
     throw std::invalid_argument("convolution: bias size does not match output channels");
   if (bias_.empty()) bias_.assign(g_.outChannels, 0.f);
   depthwise_ = g_.group == g_.inChannels && g_.group == g_.outChannels && g_.group > 1;
-  if (!depthwise_) {
+  if (!depthwise_ && Winograd3x3::suits(g_)) {
+    winograd_ = std::make_unique<Winograd3x3>(g_, weight_.data());
+  } else if (!depthwise_) {
     const int ocg = g_.outChannels / g_.group;
     const int K = g_.inChannels / g_.group * g_.kernelY * g_.kernelX;
     for (int grp = 0; grp < g_.group; ++grp)
       packed_.emplace_back(weight_.data() + size_t(grp) * ocg * K, ocg, K, K);
   }
 }
+
+Conv2DKernel::~Conv2DKernel() = default;
 
 void biasActivate(float* data, int channels, int plane, const float* bias, Activation act) {
   for (int c = 0; c < channels; ++c) {
@@ -102,6 +107,12 @@ void Conv2DKernel::run(const float* in, int batch, int inH, int inW, float* out,
       depthwiseConv(in + size_t(n) * g_.inChannels * inPlane, g_.inChannels, inH, inW,
                     weight_.data(), bias_.data(), g_, out + size_t(n) * g_.outChannels * plane,
                     outH, outW, act_);
+    return;
+  }
+  if (winograd_) {
+    for (int n = 0; n < batch; ++n)
+      winograd_->run(in + size_t(n) * g_.inChannels * inPlane, inH, inW, bias_.data(), act_,
+                     out + size_t(n) * g_.outChannels * plane, outH, outW);
     return;
   }
   const int icg = g_.inChannels / g_.group;

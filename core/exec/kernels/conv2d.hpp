@@ -2,15 +2,19 @@
 // Pointwise (1x1, stride 1, no padding) convolutions are one packed GEMM per image and group,
 // reading the input in place; other kernels build im2col panels a few output rows at a time
 // (small enough to stay in cache) and multiply them; depthwise convolutions use a dedicated
-// direct kernel. Bias and activation are applied as the GEMM stores its results.
+// direct kernel; 3x3 stride-1 convolutions with many channels use Winograd (winograd.hpp).
+// Bias and activation are applied as the GEMM stores its results.
 #pragma once
 
 #include "activation.hpp"
 #include "packed_gemm.hpp"
 
+#include <memory>
 #include <vector>
 
 namespace mnnq::exec {
+
+class Winograd3x3;
 
 struct ConvGeometry {
   int kernelY = 1, kernelX = 1;
@@ -26,6 +30,7 @@ class Conv2DKernel {
   // weight: [outChannels][inChannels/group][kernelY][kernelX]; bias: [outChannels] or empty.
   Conv2DKernel(const ConvGeometry& geometry, std::vector<float> weight, std::vector<float> bias,
                Activation activation);
+  ~Conv2DKernel();
 
   // in: [batch][inChannels][inH][inW]; out: [batch][outChannels][outH][outW].
   void run(const float* in, int batch, int inH, int inW, float* out, int outH, int outW) const;
@@ -37,6 +42,7 @@ class Conv2DKernel {
   ConvGeometry g_;
   std::vector<float> weight_;         // as given (depthwise: [channels][kY][kX])
   std::vector<PackedMatrix> packed_;  // other convolutions: one [ocg x icg*kY*kX] per group
+  std::unique_ptr<Winograd3x3> winograd_;  // 3x3 stride-1 convolutions with enough channels
   std::vector<float> bias_;
   Activation act_;
   bool depthwise_;

@@ -8,6 +8,7 @@
 // The common shapes (3x3, 5x5, 7x7 kernels; stride 1 or 2; no dilation) have their taps fully
 // unrolled, so each output is computed in registers and stored once, with bias and activation.
 #include "conv2d.hpp"
+#include "padded_plane.hpp"
 #include "scratch.hpp"
 #include "simd.hpp"
 
@@ -16,43 +17,6 @@
 
 namespace mnnq::exec {
 namespace {
-
-struct PaddedPlane {
-  int rows = 0, width = 0, phases = 1;  // phases sub-planes of rows x width floats
-  float* data = nullptr;
-  const float* row(int phase, int y) const {
-    return data + (size_t(phase) * rows + y) * width;
-  }
-};
-
-// Copies `in` (inH x inW) into the padded sub-planes: padded (y, x) <- in(y - padTop, x - padLeft).
-void fillPlane(const float* in, int inH, int inW, int padTop, int padLeft, const PaddedPlane& p) {
-  const int S = p.phases;
-  for (int y = 0; y < p.rows; ++y) {
-    const int iy = y - padTop;
-    if (iy < 0 || iy >= inH) {
-      for (int ph = 0; ph < S; ++ph) std::memset(const_cast<float*>(p.row(ph, y)), 0, sizeof(float) * p.width);
-      continue;
-    }
-    const float* src = in + size_t(iy) * inW;
-    if (S == 1) {
-      float* d = const_cast<float*>(p.row(0, y));
-      const int x0 = std::min(std::max(padLeft, 0), p.width);
-      const int x1 = std::max(x0, std::min(p.width, padLeft + inW));
-      std::memset(d, 0, sizeof(float) * x0);
-      std::memcpy(d + x0, src + (x0 - padLeft), sizeof(float) * (x1 - x0));
-      std::memset(d + x1, 0, sizeof(float) * (p.width - x1));
-      continue;
-    }
-    for (int ph = 0; ph < S; ++ph) {
-      float* d = const_cast<float*>(p.row(ph, y));
-      for (int j = 0; j < p.width; ++j) {
-        const int ix = j * S + ph - padLeft;
-        d[j] = ix >= 0 && ix < inW ? src[ix] : 0.f;
-      }
-    }
-  }
-}
 
 inline void activateRow(float* o, int n, Activation act) {
   if (act == Activation::Relu) {
