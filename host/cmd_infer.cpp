@@ -1,10 +1,17 @@
-// `mnnq infer --model M --input NAME=FILE.npy ... --output-dir D [--dump-all] [--int8]`:
-// one forward of a float or quantized model on given input tensors; writes every output as
-// D/<name>.npy (and every intermediate float tensor with --dump-all). Names are made
+// `mnnq infer --model M --input NAME=FILE.npy ... --output-dir D [--dump-all] [--int8]` and
+// `mnnq infer --config CFG --image IMG --output-dir D [--model M] [--dump-all] [--int8]`:
+// one forward of a float or quantized model, on given input tensors or on one sample made by
+// the config's input plugin (the preprocessing calibration uses; the model is the config's
+// unless --model is given). Writes every output as D/<name>.npy, the input made from a sample
+// as D/input.npy, and every intermediate float tensor with --dump-all. Names are made
 // file-safe by replacing characters outside [A-Za-z0-9._-] with '_'.
+#include "cli_plugins.hpp"
 #include "command.hpp"
 
 #include "mnnq/core/executor.hpp"
+#include "mnnq/core/model_inputs.hpp"
+#include "mnnq/core/plugin_handles.hpp"
+#include "mnnq/core/run_config.hpp"
 
 #include <boost/filesystem.hpp>
 
@@ -34,10 +41,67 @@ class DumpHook : public TensorHook {
   std::string dir_;
 };
 
+// One forward; writes the outputs (and with dumpAll every float tensor) to outDir.
+int runAndWrite(const Graph& graph, const std::map<int, Tensor>& inputs, const ExecutorOptions& opt,
+                const std::string& outDir, bool dumpAll) {
+  Executor executor(graph, opt);
+  boost::filesystem::create_directories(outDir);
+  DumpHook dump(graph, outDir);
+  const auto outputs = executor.run(inputs, dumpAll ? &dump : nullptr);
+
+  for (const auto& [t, value] : outputs) {
+    const std::string path = outDir + "/" + fileSafe(graph.tensorName(t)) + ".npy";
+    writeNpy(path, value);
+    std::cout << graph.tensorName(t) << " [";
+    for (size_t k = 0; k < value.shape.size(); ++k) std::cout << (k ? "," : "") << value.shape[k];
+    std::cout << "] -> " << path << "\n";
+  }
+  return kExitOk;
+}
+
+// Loads sample IMG through the config's input plugin: the plugin lists IMG's folder and the
+// entry named like IMG is loaded. Fills `inputs` and the executor's input shapes.
+void loadSampleInputs(const po::variables_map& vm, const Graph& graph, const RunConfig& run,
+                      std::map<int, Tensor>& inputs, ExecutorOptions& opt) {
+  namespace fs = boost::filesystem;
+  const fs::path image = fs::absolute(vm["image"].as<std::string>());
+  if (!fs::exists(image)) throw UsageError("--image: no such file or folder '" + image.string() + "'");
+  nlohmann::json values = run.values;
+  values["path"] = image.parent_path().string();
+  for (const char* key : {"used_sample_num", "used_image_num"})
+    if (values.contains(key)) values[key] = 0;
+  const ModelInputs model_inputs = modelInputs(graph);
+  InputSourceHandle source(*run.input_source, values.dump(), model_inputs.descs);
+  const std::string wanted = image.filename().string();
+  uint64_t index = source.count();
+  for (uint64_t i = 0; i < source.count() && index == source.count(); ++i)
+    if (source.sampleName(i) == wanted) index = i;
+  if (index == source.count())
+    throw UsageError("--image: input plugin '" + run.input_source->name() + "' offers no sample named '" +
+                     wanted + "' in " + image.parent_path().string());
+  std::vector<float*> buffers;
+  for (size_t k = 0; k < graph.inputs().size(); ++k) {
+    const mnnq_input_desc desc = source.inputShape(static_cast<uint32_t>(k));
+    Tensor& t = inputs[graph.inputs()[k]];
+    t.shape.assign(desc.dims, desc.dims + desc.ndim);
+    t.layout = model_inputs.declared[k];
+    t.f.assign(static_cast<size_t>(t.elementCount()), 0.f);
+    opt.input_shapes[model_inputs.names[k]] = t.shape;
+  }
+  for (size_t k = 0; k < graph.inputs().size(); ++k) buffers.push_back(inputs[graph.inputs()[k]].f.data());
+  std::string reason;
+  if (!source.load(index, buffers.data(), &reason))
+    throw std::runtime_error(image.string() + ": the input plugin skipped this sample: " + reason);
+}
+
 int inferMain(const std::vector<std::string>& args) {
   po::options_description options("Options");
   options.add_options()
-      ("model", po::value<std::string>(), "model file (.mnn), float or quantized")
+      ("model", po::value<std::string>(), "model file (.mnn), float or quantized (with --config: "
+                                          "overrides the config's `model`)")
+      ("config", po::value<std::string>(), "quantization config whose input plugin and "
+                                           "preprocessing make the input from --image")
+      ("image", po::value<std::string>(), "sample to run (with --config), e.g. an image file")
       ("input", po::value<std::vector<std::string>>()->composing(),
        "NAME=FILE.npy: value of a graph input (repeat for several inputs); the shape of the "
        "array sets the input shape")
@@ -45,21 +109,40 @@ int inferMain(const std::vector<std::string>& args) {
       ("dump-all", "also write every intermediate float tensor")
       ("int8", "run a quantized model with MNN's CPU int8 semantics instead of dequantized "
                "float weights");
+  addPluginDirOption(options);
   auto vm = parseCommandLine(
       "infer",
-      "mnnq infer --model M --input NAME=FILE.npy [--input ...] --output-dir D [--dump-all] [--int8]",
+      "mnnq infer --model M --input NAME=FILE.npy [--input ...] --output-dir D [--dump-all] [--int8]\n"
+      "       mnnq infer --config CFG --image IMG [--model M] --output-dir D [--dump-all] [--int8]",
       args, options);
   if (!vm) return kExitOk;
-  if (!vm->count("model")) throw UsageError("missing --model");
   if (!vm->count("output-dir")) throw UsageError("missing --output-dir");
-  if (!vm->count("input"))
-    throw UsageError("missing --input NAME=FILE.npy (the --config/--image form is not available yet)");
+  const bool fromSample = vm->count("config") > 0;
+  if (fromSample && !vm->count("image")) throw UsageError("--config needs --image IMG (the sample to run)");
+  if (!fromSample && vm->count("image")) throw UsageError("--image needs --config CFG (its input plugin makes the input)");
+  if (fromSample && vm->count("input")) throw UsageError("give either --input or --config/--image, not both");
+  if (!fromSample && !vm->count("model")) throw UsageError("missing --model");
+  if (!fromSample && !vm->count("input")) throw UsageError("missing --input NAME=FILE.npy (or --config CFG --image IMG)");
   const std::string outDir = (*vm)["output-dir"].as<std::string>();
 
-  Graph graph = Graph::load((*vm)["model"].as<std::string>());
   std::map<int, Tensor> inputs;
   ExecutorOptions opt;
   opt.simulate_int8 = vm->count("int8") > 0;
+  if (fromSample) {
+    ConfigFile file = loadConfigFile((*vm)["config"].as<std::string>());
+    PluginRegistry registry = loadPlugins(*vm, true);
+    RunOverrides overrides;
+    if (vm->count("model")) overrides.model = (*vm)["model"].as<std::string>();
+    // The run configuration requires an output model; infer writes none.
+    overrides.output = (boost::filesystem::path(outDir) / "unused.mnn").string();
+    const RunConfig run = prepareRunConfig(file, registry, overrides);
+    Graph graph = Graph::load(run.values["model"].get<std::string>());
+    loadSampleInputs(*vm, graph, run, inputs, opt);
+    boost::filesystem::create_directories(outDir);
+    writeNpy(outDir + "/input.npy", inputs.at(graph.inputs()[0]));
+    return runAndWrite(graph, inputs, opt, outDir, vm->count("dump-all") > 0);
+  }
+  Graph graph = Graph::load((*vm)["model"].as<std::string>());
   for (const auto& spec : (*vm)["input"].as<std::vector<std::string>>()) {
     const auto eq = spec.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
@@ -77,19 +160,7 @@ int inferMain(const std::vector<std::string>& args) {
   }
   for (int t : graph.inputs())
     if (!inputs.count(t)) throw UsageError("no --input given for model input '" + graph.tensorName(t) + "'");
-
-  Executor executor(graph, opt);
-  boost::filesystem::create_directories(outDir);
-  DumpHook dump(graph, outDir);
-  const auto outputs = executor.run(inputs, vm->count("dump-all") ? &dump : nullptr);
-  for (const auto& [t, value] : outputs) {
-    const std::string path = outDir + "/" + fileSafe(graph.tensorName(t)) + ".npy";
-    writeNpy(path, value);
-    std::cout << graph.tensorName(t) << " [";
-    for (size_t k = 0; k < value.shape.size(); ++k) std::cout << (k ? "," : "") << value.shape[k];
-    std::cout << "] -> " << path << "\n";
-  }
-  return kExitOk;
+  return runAndWrite(graph, inputs, opt, outDir, vm->count("dump-all") > 0);
 }
 
 }  // namespace
