@@ -145,6 +145,20 @@ TEST_CASE("pooling: max, average with and without padding in the divisor") {
   CHECK(out[3] == Approx(7.f));    // window [1..3) clipped at H+pad = 4 -> 2x2
 }
 
+TEST_CASE("pooling: 2x2 stride 2 windows inside the image (vectorised interior path)") {
+  // 4x6 plane 1..24, 2x2 windows at stride 2 -> 2x3 output.
+  float in[24];
+  for (int i = 0; i < 24; ++i) in[i] = float(i + 1);
+  PoolGeometry g;
+  g.kernelY = g.kernelX = 2; g.strideY = g.strideX = 2;
+  float out[6];
+  pool2d(in, 1, 4, 6, g, out, 2, 3);
+  CHECK(std::vector<float>(out, out + 6) == std::vector<float>{8, 10, 12, 20, 22, 24});
+  g.isMax = false;
+  pool2d(in, 1, 4, 6, g, out, 2, 3);
+  CHECK(std::vector<float>(out, out + 6) == std::vector<float>{4.5f, 6.5f, 8.5f, 16.5f, 18.5f, 20.5f});
+}
+
 TEST_CASE("interp: bilinear half-pixel and nearest") {
   // 1x2 row [0, 10] upscaled to width 4 with half-pixel centres: scale 0.5, offset -0.25.
   const float in[2] = {0.f, 10.f};
