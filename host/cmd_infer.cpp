@@ -15,6 +15,8 @@
 
 #include <boost/filesystem.hpp>
 
+#include <cstdio>
+#include <functional>
 #include <iostream>
 #include <map>
 
@@ -25,6 +27,13 @@ std::string fileSafe(const std::string& name) {
   std::string s = name;
   for (char& c : s)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) c = '_';
+  // File systems limit a name to 255 bytes; TF-converted tensor names can be longer. Keep a
+  // readable prefix and a hash of the full name so different tensors stay different files.
+  if (s.size() > 200) {
+    char hash[17];
+    std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(std::hash<std::string>{}(name)));
+    s = s.substr(0, 180) + "_" + hash;
+  }
   return s;
 }
 

@@ -7,6 +7,7 @@
 // roundf(y / s_out) + zero then clamp.
 #include "int8_kernels.hpp"
 
+#include "../ops/interp_geometry.hpp"
 #include "../ops/spatial.hpp"
 #include "quantize.hpp"
 
@@ -173,6 +174,81 @@ std::unique_ptr<OpKernel> makeMaxPoolInt8(std::unique_ptr<OpKernel> floatKernel,
   });
 }
 
+// Interp on int8 values (CPUInterp int8 path). The values are resampled without any rescale:
+// q_out is read with the output's attribute even if its scale differs from the input's.
+// Nearest modes copy q; bilinear uses 7-bit weights, int16 = trunc(f*128), (1-f)*128 per axis,
+// horizontal sums of (q - zero_in) kept in int16, vertical sum rounded half away by 2^14, then
+// zero_out added with 8-bit wrap-around. Cubic falls back to float resampling between casts.
+std::unique_ptr<OpKernel> makeInterpInt8(const OpContext& ctx, std::unique_ptr<OpKernel> floatKernel,
+                                         const QuantAttr& inA, const QuantAttr& outA) {
+  const int type = ctx.op.main.AsInterp()->resizeType;
+  if (type != 1 && type != 2 && type != 4) {
+    const std::vector<const QuantAttr*> ins = {&inA};
+    return std::make_unique<ViaFloatKernel>(std::move(floatKernel), ins, outA, Requant::Cast, 0);
+  }
+  std::shared_ptr<OpKernel> inner(std::move(floatKernel));
+  if (type == 1 || type == 4) {
+    return makeKernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
+      std::vector<const Tensor*> args(in.begin(), in.end());
+      Tensor q = *in[0];
+      for (float& v : q.f) v = static_cast<float>(quantize(v, inA));
+      args[0] = &q;
+      inner->run(args, out);
+      for (float& v : out[0]->f) v = dequantize(static_cast<int>(v), outA);
+    });
+  }
+  int outH = 0, outW = 0;
+  const InterpGeometry g = interpGeometry(ctx, outH, outW);
+  return spatialKernel(ctx.inputs[0], ctx.outputs[0],
+                       [=](const float* x, int n, int c, int h, int w, float* y, int, int oh, int ow) {
+    auto axis = [](int outLen, int inLen, float scale, float offset, std::vector<int>& pos,
+                   std::vector<float>& factor) {
+      pos.resize(2 * outLen);
+      factor.resize(outLen);
+      for (int k = 0; k < outLen; ++k) {
+        const float src = k * scale + offset;
+        const int p1 = static_cast<int>(std::floor(src));
+        factor[k] = src - p1;
+        pos[2 * k] = std::min(std::max(p1, 0), inLen - 1);
+        pos[2 * k + 1] = std::min(std::max(p1 + 1, 0), inLen - 1);
+      }
+    };
+    std::vector<int> wPos, hPos;
+    std::vector<float> wF, hF;
+    axis(ow, w, g.scaleX, g.offsetX, wPos, wF);
+    axis(oh, h, g.scaleY, g.offsetY, hPos, hF);
+    const int zIn = static_cast<int>(inA.zero), zOut = static_cast<int>(outA.zero);
+    std::vector<int16_t> row0(ow), row1(ow);
+    std::vector<int> qPlane(size_t(h) * w);
+    auto sampleRow = [&](int iy, std::vector<int16_t>& dst) {
+      const int* src = qPlane.data() + size_t(iy) * w;
+      for (int k = 0; k < ow; ++k) {
+        const int16_t df = static_cast<int16_t>(wF[k] * 128);
+        const int16_t sf = static_cast<int16_t>((1 - wF[k]) * 128);
+        const int a = src[wPos[2 * k]] - zIn, b = src[wPos[2 * k + 1]] - zIn;
+        dst[k] = static_cast<int16_t>(a * sf + b * df);
+      }
+    };
+    for (int p = 0; p < n * c; ++p) {
+      const float* xp = x + size_t(p) * h * w;
+      for (size_t k = 0; k < qPlane.size(); ++k) qPlane[k] = quantize(xp[k], inA);
+      float* yp = y + size_t(p) * oh * ow;
+      for (int dy = 0; dy < oh; ++dy) {
+        sampleRow(hPos[2 * dy], row0);
+        sampleRow(hPos[2 * dy + 1], row1);
+        const int16_t df = static_cast<int16_t>(hF[dy] * 128);
+        const int16_t sf = static_cast<int16_t>((1 - hF[dy]) * 128);
+        for (int k = 0; k < ow; ++k) {
+          const int32_t val = row0[k] * sf + row1[k] * df;
+          const int8_t v = static_cast<int8_t>(val < 0 ? (val - (1 << 13)) / (1 << 14) : (val + (1 << 13)) / (1 << 14));
+          const uint8_t stored = static_cast<uint8_t>(v + 128 + zOut);
+          yp[size_t(dy) * ow + k] = dequantize(static_cast<int>(stored) - 128, outA);
+        }
+      }
+    }
+  });
+}
+
 // UnaryOp with a 255-entry lookup table indexed by q + 127.
 std::unique_ptr<OpKernel> makeUnaryTable(const OpContext& ctx, const QuantAttr& inA, const QuantAttr& outA) {
   const auto& table = ctx.op.main.AsUnaryOp()->tableInt8;
@@ -260,11 +336,13 @@ std::unique_ptr<OpKernel> simulatedKernel(const Int8Plan& plan, int op, const Op
       const int lo = b->activationType == 1 ? 0 : static_cast<int>(outA->min);
       return std::make_unique<ViaFloatKernel>(std::move(floatKernel), ins, *outA, Requant::RoundThenZero, lo);
     }
+    case schema::OpType_Interp:
+      return makeInterpInt8(ctx, std::move(floatKernel), in0, *outA);
     case schema::OpType_ReLU:
     case schema::OpType_PReLU:
       return std::make_unique<ViaFloatKernel>(std::move(floatKernel), ins, *outA, Requant::RoundThenZero,
                                               static_cast<int>(outA->min));
-    default:  // Softmax, Interp, Scale: float compute between the casts
+    default:  // Softmax, Scale: float compute between the casts
       return std::make_unique<ViaFloatKernel>(std::move(floatKernel), ins, *outA, Requant::Cast, 0);
   }
 }

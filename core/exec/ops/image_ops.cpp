@@ -2,6 +2,7 @@
 // geometry (_ConverterInterp: scale/offset per coordinate transformation mode).
 #include "../kernels/interp.hpp"
 #include "../op_kernel.hpp"
+#include "interp_geometry.hpp"
 #include "spatial.hpp"
 
 namespace mnnq::exec {
@@ -49,12 +50,15 @@ void axisTransform(const schema::InterpT& p, int ctm, int in, int out, bool comp
   }
 }
 
-std::unique_ptr<OpKernel> makeInterp(OpContext& ctx) {
+}  // namespace
+
+InterpGeometry interpGeometry(const OpContext& ctx, int& outH, int& outW) {
   const auto* p = ctx.op.main.AsInterp();
   if (!p) throw std::invalid_argument("Interp without parameter");
   const TensorInfo& in = ctx.inputs[0];
   const SpatialShape s = spatialShape(in, "Interp");
-  int outW = 0, outH = 0;
+  outW = 0;
+  outH = 0;
   bool computeScale = true;
   float scaleX = p->widthScale, scaleY = p->heightScale;
   const bool nhwc = in.layout == Layout::NHWC;
@@ -103,6 +107,16 @@ std::unique_ptr<OpKernel> makeInterp(OpContext& ctx) {
   axisTransform(*p, p->ctm, s.h, outH, computeScale, scaleY, g.offsetY);
   g.scaleX = scaleX;
   g.scaleY = scaleY;
+  return g;
+}
+
+namespace {
+
+std::unique_ptr<OpKernel> makeInterp(OpContext& ctx) {
+  int outH = 0, outW = 0;
+  const InterpGeometry g = interpGeometry(ctx, outH, outW);
+  const TensorInfo& in = ctx.inputs[0];
+  const SpatialShape s = spatialShape(in, "Interp");
   ctx.outputs[0] = spatialOutput(in, s.n, s.c, outH, outW);
   return spatialKernel(in, ctx.outputs[0], [g](const float* x, int n, int c, int h, int w, float* y, int, int oh, int ow) {
     interp2d(x, n * c, h, w, g, y, oh, ow);
