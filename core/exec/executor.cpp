@@ -33,12 +33,17 @@ std::string shapeText(const std::vector<int>& s) {
   return os.str();
 }
 
-void allocate(Tensor& t, const TensorInfo& info) {
+// `overwritten`: the producing kernel stores every element, so a recycled buffer with stale
+// values will do (kernels/scratch.hpp); otherwise the buffer is zeroed.
+void allocate(Tensor& t, const TensorInfo& info, bool overwritten = false) {
   t.shape = info.shape;
   t.layout = info.layout;
   t.dtype = info.dtype;
   const auto n = static_cast<size_t>(info.elementCount());
-  if (info.dtype == DType::Float32) {
+  if (info.dtype == DType::Float32 && overwritten) {
+    t.f = exec::takeRecycled(n);
+    t.i.clear();
+  } else if (info.dtype == DType::Float32) {
     t.f.assign(n, 0.f);
     t.i.clear();
   } else {
@@ -48,6 +53,7 @@ void allocate(Tensor& t, const TensorInfo& info) {
 }
 
 void release(Tensor& t) {
+  exec::recycle(std::move(t.f));
   std::vector<float>().swap(t.f);
   std::vector<int32_t>().swap(t.i);
 }
@@ -312,7 +318,7 @@ std::map<int, Tensor> Executor::run(const std::map<int, Tensor>& inputs, TensorH
       else in.push_back(&values[t]);
     }
     for (int t : step.outputs) {
-      allocate(values[t], I.infos[t]);
+      allocate(values[t], I.infos[t], step.kernel->writesAllOutputs());
       live[t] = true;
       out.push_back(&values[t]);
     }

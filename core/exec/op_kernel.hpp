@@ -57,7 +57,13 @@ class OpKernel {
   virtual ~OpKernel() = default;
   // in[k] is null for an absent optional input. out[k] is allocated with the inferred shape.
   virtual void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) const = 0;
+  // True when run() stores every element of every float output: the executor may then hand it
+  // recycled buffers holding stale values instead of zeroed ones (kernels/scratch.hpp).
+  virtual bool writesAllOutputs() const { return false; }
 };
+
+// Marks a kernel as writing every element of its outputs (see OpKernel::writesAllOutputs).
+std::unique_ptr<OpKernel> writingAllOutputs(std::unique_ptr<OpKernel> kernel);
 
 // Kernel from a lambda, for the many ops whose state is a few captured values.
 template <typename F>

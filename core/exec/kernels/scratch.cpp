@@ -52,4 +52,41 @@ float* scratch(int slot, std::size_t count) {
   return s.data.get();
 }
 
+namespace {
+
+constexpr std::size_t kMaxRecycled = 64;
+thread_local std::vector<std::vector<float>> recycled;
+
+}  // namespace
+
+std::vector<float> takeRecycled(std::size_t count) {
+  // Smallest buffer that holds `count` floats, unless it would be more than 4x too big.
+  std::size_t best = recycled.size();
+  for (std::size_t k = 0; k < recycled.size(); ++k) {
+    const std::size_t n = recycled[k].size();
+    if (n >= count && n <= 4 * count + 64 && (best == recycled.size() || n < recycled[best].size()))
+      best = k;
+  }
+  if (best == recycled.size()) return std::vector<float>(count);
+  std::vector<float> v = std::move(recycled[best]);
+  recycled[best] = std::move(recycled.back());
+  recycled.pop_back();
+  v.resize(count);  // shrinking: no element is written
+  return v;
+}
+
+void recycle(std::vector<float>&& buffer) {
+  if (buffer.empty()) return;
+  if (recycled.size() < kMaxRecycled) {
+    recycled.push_back(std::move(buffer));
+    return;
+  }
+  // Full: keep the larger buffers, which are the expensive ones to fill.
+  auto smallest = recycled.begin();
+  for (auto it = recycled.begin(); it != recycled.end(); ++it)
+    if (it->size() < smallest->size()) smallest = it;
+  if (smallest->size() < buffer.size()) *smallest = std::move(buffer);
+  buffer = std::vector<float>();
+}
+
 }  // namespace mnnq::exec

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 namespace mnnq::exec {
 
@@ -17,5 +18,13 @@ void retainFreedMemory();
 // Per-thread scratch memory: slot k (0..3) of the calling thread, at least `count` floats,
 // 64-byte aligned. Valid until the same thread asks for the same slot again.
 float* scratch(int slot, std::size_t count);
+
+// Activation buffers released by earlier ops of the calling thread, for an op that stores every
+// element of its output (OpKernel::writesAllOutputs): it gets a buffer of `count` floats whose
+// contents are left over from an earlier tensor, skipping the zero fill (5-10% of a forward on
+// the blazeface models). A fresh, zeroed buffer when none fits.
+std::vector<float> takeRecycled(std::size_t count);
+// Gives a released activation buffer back for reuse (a bounded number are kept per thread).
+void recycle(std::vector<float>&& buffer);
 
 }  // namespace mnnq::exec

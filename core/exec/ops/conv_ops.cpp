@@ -73,9 +73,10 @@ std::unique_ptr<OpKernel> makeConvolution(OpContext& ctx) {
   const Activation act = c.relu6 ? Activation::Relu6 : (c.relu ? Activation::Relu : Activation::None);
   auto kernel = std::make_shared<Conv2DKernel>(g, std::move(w.weight), std::move(w.bias), act);
   ctx.outputs[0] = spatialOutput(in, s.n, g.outChannels, outH, outW);
-  return spatialKernel(in, ctx.outputs[0], [kernel](const float* x, int n, int, int h, int wd, float* y, int, int oh, int ow) {
+  // Every output element is stored by the convolution kernels (bias and activation included).
+  return writingAllOutputs(spatialKernel(in, ctx.outputs[0], [kernel](const float* x, int n, int, int h, int wd, float* y, int, int oh, int ow) {
     kernel->run(x, n, h, wd, y, oh, ow);
-  });
+  }));
 }
 
 // Transposed convolution: scatter each input pixel through the kernel (col2im after a GEMM).

@@ -64,7 +64,8 @@ std::unique_ptr<OpKernel> makeBinary(OpContext& ctx) {
   ctx.outputs[0] = out;
   const bool relu = p->activationType == 1;
   const auto as = a.shape, bs = b.shape, os = out.shape;
-  return makeKernel([=](const std::vector<const Tensor*>& x, const std::vector<Tensor*>& y) {
+  // Every output element is computed (broadcast over the whole output shape).
+  return writingAllOutputs(makeKernel([=](const std::vector<const Tensor*>& x, const std::vector<Tensor*>& y) {
     if (isInt) {
       binaryInt(kind, x[0]->i.data(), as, x[1]->i.data(), bs, y[0]->i.data(), os);
       if (relu && !compare)
@@ -76,7 +77,7 @@ std::unique_ptr<OpKernel> makeBinary(OpContext& ctx) {
       if (relu)
         for (auto& v : y[0]->f) v = std::max(v, 0.f);
     }
-  });
+  }));
 }
 
 std::unique_ptr<OpKernel> makeEltwise(OpContext& ctx) {
@@ -89,7 +90,8 @@ std::unique_ptr<OpKernel> makeEltwise(OpContext& ctx) {
   if (!coeff.empty() && static_cast<int>(coeff.size()) != ctx.numInputs())
     throw std::invalid_argument("Eltwise coefficient count differs from input count");
   ctx.outputs[0] = ctx.inputs[0];
-  return makeKernel([type, coeff](const std::vector<const Tensor*>& x, const std::vector<Tensor*>& y) {
+  // The first input initialises every output element.
+  return writingAllOutputs(makeKernel([type, coeff](const std::vector<const Tensor*>& x, const std::vector<Tensor*>& y) {
     std::vector<float>& dst = y[0]->f;
     const size_t n = dst.size();
     const bool weighted = type == schema::EltwiseType_SUM && !coeff.empty();
@@ -107,7 +109,7 @@ std::unique_ptr<OpKernel> makeEltwise(OpContext& ctx) {
         default: throw std::invalid_argument("unknown Eltwise type");
       }
     }
-  });
+  }));
 }
 
 std::unique_ptr<OpKernel> unaryKernel(OpContext& ctx, UnaryKind kind) {
@@ -121,9 +123,9 @@ std::unique_ptr<OpKernel> unaryKernel(OpContext& ctx, UnaryKind kind) {
     });
   }
   if (!unarySupported(kind)) throw UnsupportedOp("UnaryOp " + std::to_string(int(kind)));
-  return makeKernel([kind](const std::vector<const Tensor*>& x, const std::vector<Tensor*>& y) {
+  return writingAllOutputs(makeKernel([kind](const std::vector<const Tensor*>& x, const std::vector<Tensor*>& y) {
     unaryFloat(kind, x[0]->f.data(), y[0]->f.data(), static_cast<int64_t>(x[0]->f.size()));
-  });
+  }));
 }
 
 std::unique_ptr<OpKernel> makeUnary(OpContext& ctx) {

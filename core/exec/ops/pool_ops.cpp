@@ -80,9 +80,10 @@ std::unique_ptr<OpKernel> makePooling(OpContext& ctx) {
   g.padLeft = padX;
   g.padTop = padY;
   ctx.outputs[0] = spatialOutput(in, s.n, s.c, outH, outW);
-  return spatialKernel(in, ctx.outputs[0], [g](const float* x, int n, int c, int h, int w, float* y, int, int oh, int ow) {
+  // pool2d stores every output element.
+  return writingAllOutputs(spatialKernel(in, ctx.outputs[0], [g](const float* x, int n, int c, int h, int w, float* y, int, int oh, int ow) {
     pool2d(x, n * c, h, w, g, y, oh, ow);
-  });
+  }));
 }
 
 // Global Pooling3D over every spatial dim (MNN lowers the 4-D form to a global 2-D pool).
