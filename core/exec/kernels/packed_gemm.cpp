@@ -20,6 +20,7 @@ namespace {
 
 constexpr int kR = PackedMatrix::kRows;
 
+
 // R rows x 16 columns of C. `a` is the packed block, B points at column n of row 0.
 template <int R>
 [[gnu::always_inline]] inline void tile(const float* __restrict a, const float* __restrict B,
@@ -93,6 +94,16 @@ MNNQ_HOT void gemmStrips(const PackedMatrix& A, const float* B, int ldb, int N, 
       for (int k = 0; k < K; ++k) {
         std::memcpy(panel + size_t(k) * 16, B + size_t(k) * ldb + n0, sizeof(float) * cols);
         std::memset(panel + size_t(k) * 16 + cols, 0, sizeof(float) * (16 - cols));
+      }
+      b = panel;
+      bStride = 16;
+    } else if (blocks > 1) {
+      // Several row blocks will read this strip: a contiguous copy (K lines of 64 bytes instead
+      // of K rows far apart) keeps it in L1 and the prefetcher on one stream.
+      if (!panel) panel = scratch(3, size_t(K) * 16);
+      for (int k = 0; k < K; ++k) {
+        V8_STORE(panel + size_t(k) * 16, V8_LOAD(B + size_t(k) * ldb + n0));
+        V8_STORE(panel + size_t(k) * 16 + 8, V8_LOAD(B + size_t(k) * ldb + n0 + 8));
       }
       b = panel;
       bStride = 16;
