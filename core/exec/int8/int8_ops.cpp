@@ -18,7 +18,9 @@
 namespace mnnq::exec::int8 {
 namespace {
 
-enum class Requant { Cast, RoundThenZero };
+// Cast: FloatToInt8. RoundThenZero: roundf(y / s) + zero (binary ops). RoundWithZero:
+// roundf(y / s + zero + 128) - 128 (PReLU, which rounds after adding the x86 byte offset).
+enum class Requant { Cast, RoundThenZero, RoundWithZero };
 
 // Kernels outlive the plan: they keep copies of the attributes they use.
 using AttrList = std::vector<std::optional<QuantAttr>>;
@@ -52,7 +54,16 @@ class ViaFloatKernel : public OpKernel {
     }
     inner_->run(args, out);
     for (float& v : out[0]->f) {
-      const int q = mode_ == Requant::Cast ? quantize(v, out_) : roundThenZero(v, out_, lo_);
+      int q;
+      if (mode_ == Requant::Cast) {
+        q = quantize(v, out_);
+      } else if (mode_ == Requant::RoundThenZero) {
+        q = roundThenZero(v, out_, lo_);
+      } else {
+        const float inv = out_.scale == 0.f ? 0.f : 1.f / out_.scale;
+        q = static_cast<int>(std::round(v * inv + (out_.zero + 128.f))) - 128;
+        q = std::min(std::max(q, lo_), static_cast<int>(out_.max));
+      }
       v = dequantize(q, out_);
     }
   }
@@ -249,6 +260,41 @@ std::unique_ptr<OpKernel> makeInterpInt8(const OpContext& ctx, std::unique_ptr<O
   });
 }
 
+// Scale (per-channel a*x+b) in int8 as CPUScaleInt8: 15-bit fixed-point multiplier
+// round(scale * s_in / s_out * 2^15) and bias round(bias / s_out * 2^15); the int32 result is
+// divided by 2^15 rounding half away, zero_out added, clamped to [min_out, max_out].
+std::unique_ptr<OpKernel> makeScaleInt8(const OpContext& ctx, const QuantAttr& inA, const QuantAttr& outA) {
+  const auto* sp = ctx.op.main.AsScale();
+  if (!sp) throw std::invalid_argument("Scale without parameter");
+  const TensorInfo& in = ctx.inputs[0];
+  const bool nhwc = in.layout == Layout::NHWC;
+  const int channels = in.shape.size() >= 2 ? (nhwc ? in.shape.back() : in.shape[1]) : 1;
+  if (static_cast<int>(sp->scaleData.size()) < channels)
+    throw std::invalid_argument("Scale has " + std::to_string(sp->scaleData.size()) + " scales for " +
+                                std::to_string(channels) + " channels");
+  int64_t plane = 1;
+  for (size_t d = nhwc ? 1 : 2; d < in.shape.size() - (nhwc ? 1 : 0); ++d) plane *= in.shape[d];
+  const float outInv = outA.scale == 0.f ? 0.f : 1.f / outA.scale;
+  std::vector<int32_t> mul(channels), add(channels, 0);
+  for (int c = 0; c < channels; ++c) {
+    mul[c] = static_cast<int32_t>(std::round(sp->scaleData[c] * inA.scale * outInv * float(1 << 15)));
+    if (c < static_cast<int>(sp->biasData.size()))
+      add[c] = static_cast<int32_t>(std::round(sp->biasData[c] * outInv * float(1 << 15)));
+  }
+  return makeKernel([=](const std::vector<const Tensor*>& inT, const std::vector<Tensor*>& out) {
+    const auto& x = inT[0]->f;
+    auto& y = out[0]->f;
+    const int zIn = static_cast<int>(inA.zero), zOut = static_cast<int>(outA.zero);
+    for (size_t k = 0; k < x.size(); ++k) {
+      const int c = nhwc ? static_cast<int>(k % channels) : static_cast<int>((k / plane) % channels);
+      const int32_t val = (quantize(x[k], inA) - zIn) * mul[c] + add[c];
+      int q = (val < 0 ? (val - (1 << 14)) / (1 << 15) : (val + (1 << 14)) / (1 << 15)) + zOut;
+      q = std::min(std::max(q, static_cast<int>(outA.min)), static_cast<int>(outA.max));
+      y[k] = dequantize(q, outA);
+    }
+  });
+}
+
 // UnaryOp with a 255-entry lookup table indexed by q + 127.
 std::unique_ptr<OpKernel> makeUnaryTable(const OpContext& ctx, const QuantAttr& inA, const QuantAttr& outA) {
   const auto& table = ctx.op.main.AsUnaryOp()->tableInt8;
@@ -338,11 +384,15 @@ std::unique_ptr<OpKernel> simulatedKernel(const Int8Plan& plan, int op, const Op
     }
     case schema::OpType_Interp:
       return makeInterpInt8(ctx, std::move(floatKernel), in0, *outA);
-    case schema::OpType_ReLU:
-    case schema::OpType_PReLU:
+    case schema::OpType_Scale:
+      return makeScaleInt8(ctx, in0, *outA);
+    case schema::OpType_ReLU:  // q_out = max(q, zero): exact through the float relu
       return std::make_unique<ViaFloatKernel>(std::move(floatKernel), ins, *outA, Requant::RoundThenZero,
                                               static_cast<int>(outA->min));
-    default:  // Softmax, Scale: float compute between the casts
+    case schema::OpType_PReLU:
+      return std::make_unique<ViaFloatKernel>(std::move(floatKernel), ins, *outA, Requant::RoundWithZero,
+                                              static_cast<int>(outA->min));
+    default:  // Softmax: float compute between the casts
       return std::make_unique<ViaFloatKernel>(std::move(floatKernel), ins, *outA, Requant::Cast, 0);
   }
 }
