@@ -3,6 +3,7 @@
 #include "gemm.hpp"
 #include "winograd.hpp"
 #include "scratch.hpp"
+#include "simd.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -59,7 +60,7 @@ namespace {
 // Rows [oy0, oy1) of the column matrix of one group of one image: row (c, ky, kx) holds, for
 // each of those output pixels, the input value its window reads at that tap (0 in the padding).
 // Row stride of `col` is (oy1 - oy0) * outW.
-void im2colRows(const float* in, int icg, int inH, int inW, const ConvGeometry& g, int outW,
+MNNQ_HOT void im2colRows(const float* in, int icg, int inH, int inW, const ConvGeometry& g, int outW,
                 int oy0, int oy1, float* col) {
   const int cols = (oy1 - oy0) * outW;
   for (int c = 0; c < icg; ++c) {
@@ -77,17 +78,18 @@ void im2colRows(const float* in, int icg, int inH, int inW, const ConvGeometry& 
           const int iy = oy * g.strideY + ky * g.dilateY - g.padTop;
           float* d = dst + size_t(oy - oy0) * outW;
           if (iy < 0 || iy >= inH) {
-            std::memset(d, 0, sizeof(float) * outW);
+            for (int ox = 0; ox < outW; ++ox) d[ox] = 0.f;
             continue;
           }
-          const float* s = src + size_t(iy) * inW + xOff;
+          const float* s = src + size_t(iy) * inW;
           for (int ox = 0; ox < oxBegin; ++ox) d[ox] = 0.f;
+          // Plain loops rather than memcpy: rows are often a handful of floats.
           if (g.strideX == 1) {
-            std::memcpy(d + oxBegin, s + oxBegin, sizeof(float) * (oxEnd - oxBegin));
+            for (int ox = oxBegin; ox < oxEnd; ++ox) d[ox] = s[ox + xOff];
           } else if (g.strideX == 2) {
-            for (int ox = oxBegin; ox < oxEnd; ++ox) d[ox] = s[2 * ox];
+            for (int ox = oxBegin; ox < oxEnd; ++ox) d[ox] = s[2 * ox + xOff];
           } else {
-            for (int ox = oxBegin; ox < oxEnd; ++ox) d[ox] = s[ox * g.strideX];
+            for (int ox = oxBegin; ox < oxEnd; ++ox) d[ox] = s[ox * g.strideX + xOff];
           }
           for (int ox = oxEnd; ox < outW; ++ox) d[ox] = 0.f;
         }

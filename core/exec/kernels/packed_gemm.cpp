@@ -20,7 +20,6 @@ namespace {
 
 constexpr int kR = PackedMatrix::kRows;
 
-
 // R rows x 16 columns of C. `a` is the packed block, B points at column n of row 0.
 template <int R>
 [[gnu::always_inline]] inline void tile(const float* __restrict a, const float* __restrict B,
