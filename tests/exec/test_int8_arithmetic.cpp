@@ -1,0 +1,158 @@
+// The int8 simulation's arithmetic on one-op nets against hand-derived values: the places where
+// MNN's x86 int8 kernels differ from a plain "dequantize, compute, requantize" (the kernels
+// were also checked bit-exact against MNN 3.6.1 on larger synthetic nets during development).
+#include "mnnq/core/executor.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace mnnq;
+using namespace mnnq::schema;
+
+namespace {
+
+std::unique_ptr<TensorDescribeT> quantInfo(int tensor, float scale, float zero) {
+  auto d = std::make_unique<TensorDescribeT>();
+  d->index = tensor;
+  d->quantInfo = std::make_unique<TensorQuantInfoT>();
+  d->quantInfo->scale = scale;
+  d->quantInfo->zero = zero;
+  d->quantInfo->min = -127;
+  d->quantInfo->max = 127;
+  d->quantInfo->type = DataType_DT_INT8;
+  return d;
+}
+
+// Net: inputs (NC4HW4, given dims) -> one op -> output tensor named "out".
+struct OneOpNet {
+  std::unique_ptr<NetT> net = std::make_unique<NetT>();
+  explicit OneOpNet(const std::vector<std::vector<int>>& inputDims) {
+    for (size_t k = 0; k < inputDims.size(); ++k) {
+      auto op = std::make_unique<OpT>();
+      op->name = "in" + std::to_string(k);
+      op->type = OpType_Input;
+      op->outputIndexes = {static_cast<int>(k)};
+      InputT in;
+      in.dims = inputDims[k];
+      in.dformat = MNN_DATA_FORMAT_NC4HW4;
+      op->main.Set(in);
+      net->oplists.push_back(std::move(op));
+      net->tensorName.push_back("in" + std::to_string(k));
+    }
+    net->tensorName.push_back("out");
+    net->outputName = {"out"};
+  }
+  int out() const { return static_cast<int>(net->tensorName.size()) - 1; }
+  template <typename P>
+  void op(OpType type, P param) {
+    auto op = std::make_unique<OpT>();
+    op->name = "op";
+    op->type = type;
+    for (int k = 0; k < out(); ++k) op->inputIndexes.push_back(k);
+    op->outputIndexes = {out()};
+    op->main.Set(std::move(param));
+    net->oplists.push_back(std::move(op));
+  }
+  std::vector<float> run(const std::vector<std::vector<float>>& values) {
+    Graph g = Graph::fromNet(std::move(net), "one-op net");
+    ExecutorOptions opt;
+    opt.simulate_int8 = true;
+    Executor ex(g, opt);
+    std::map<int, Tensor> inputs;
+    for (size_t k = 0; k < values.size(); ++k) {
+      Tensor t;
+      t.shape = ex.shape(static_cast<int>(k));
+      t.layout = Layout::NC4HW4;
+      t.f = values[k];
+      inputs[static_cast<int>(k)] = t;
+    }
+    return ex.run(inputs).at(g.findTensor("out")).f;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("int8 max pooling compares the stored bytes q+128 as signed values") {
+  // q = -3 is stored as 125, q = 5 as 133 = -123 signed: the "maximum" is -3.
+  OneOpNet n({{1, 1, 1, 2}});
+  n.net->extraTensorDescribe.push_back(quantInfo(0, 1.f, 0.f));
+  n.net->extraTensorDescribe.push_back(quantInfo(1, 1.f, 0.f));
+  PoolT p;
+  p.type = PoolType_MAXPOOL;
+  p.kernelX = 2;
+  p.kernelY = 1;
+  p.strideX = 2;
+  p.strideY = 1;
+  n.op(OpType_Pooling, p);
+  const auto y = n.run({{-3.f, 5.f}});
+  REQUIRE(y.size() == 1);
+  CHECK(y[0] == -3.f);
+}
+
+TEST_CASE("int8 average pooling floors (sum of q+128) * (2^24/count) >> 24") {
+  // q = 0, 0, -1: (128+128+127) * 5592405 >> 24 = 127 -> q = -1 (a rounded mean would give 0).
+  OneOpNet n({{1, 1, 1, 3}});
+  n.net->extraTensorDescribe.push_back(quantInfo(0, 1.f, 0.f));
+  n.net->extraTensorDescribe.push_back(quantInfo(1, 1.f, 0.f));
+  PoolT p;
+  p.type = PoolType_AVEPOOL;
+  p.kernelX = 3;
+  p.kernelY = 1;
+  p.strideX = 3;
+  p.strideY = 1;
+  n.op(OpType_Pooling, p);
+  const auto y = n.run({{0.f, 0.f, -1.f}});
+  REQUIRE(y.size() == 1);
+  CHECK(y[0] == -1.f);
+}
+
+TEST_CASE("int8 BinaryOp MAXIMUM returns the 16.16 fixed-point value without the output scale") {
+  // x = 2 (scale 0.5, q 4), y = -1 (scale 0.25, q -4): max(4*32768, -4*16384) = 131072;
+  // (131072 + 32768) / 65536 = 2 -> q 2, read with the output scale 0.1 -> 0.2.
+  OneOpNet n({{1, 1, 1, 1}, {1, 1, 1, 1}});
+  n.net->extraTensorDescribe.push_back(quantInfo(0, 0.5f, 0.f));
+  n.net->extraTensorDescribe.push_back(quantInfo(1, 0.25f, 0.f));
+  n.net->extraTensorDescribe.push_back(quantInfo(2, 0.1f, 0.f));
+  BinaryOpT b;
+  b.opType = BinaryOpOperation_MAXIMUM;
+  n.op(OpType_BinaryOp, b);
+  const auto y = n.run({{2.f}, {-1.f}});
+  REQUIRE(y.size() == 1);
+  CHECK(y[0] == Approx(0.2f));
+}
+
+TEST_CASE("int8 PReLU rounds after adding the output zero point and the byte offset") {
+  // x = -6, slope 0.5 -> -3; / scale 2 -> -1.5; + zero 3 + 128 = 129.5 -> 130 -> q 2;
+  // (2 - 3) * 2 = -2 (rounding before adding the zero would give q 1, -4).
+  OneOpNet n({{1, 1, 1, 1}});
+  n.net->extraTensorDescribe.push_back(quantInfo(0, 1.f, 0.f));
+  n.net->extraTensorDescribe.push_back(quantInfo(1, 2.f, 3.f));
+  PReluT p;
+  p.slopeCount = 1;
+  p.slope = {0.5f};
+  n.op(OpType_PReLU, p);
+  const auto y = n.run({{-6.f}});
+  REQUIRE(y.size() == 1);
+  CHECK(y[0] == -2.f);
+}
+
+TEST_CASE("int8 Scale uses a 15-bit fixed-point multiplier and bias") {
+  // a = 0.3, b = 0.1, input scale 0.5, output scale 0.2: mul = round(0.3 * 0.5 / 0.2 * 2^15)
+  // = 24576, add = round(0.1 / 0.2 * 2^15) = 16384; val = q * mul + add, then
+  // (val +- 2^14) / 2^15 truncated:
+  //   x = 3 (q 6):  163840 -> 180224 / 32768 = 5.5 -> 5 -> 1.0
+  //   x = 1 (q 2):  65536 -> 81920 / 32768 = 2.5 -> 2 -> 0.4
+  //   x = -1 (q -2): -32768 -> -49152 / 32768 = -1.5 -> -1 -> -0.2
+  OneOpNet n({{1, 1, 1, 3}});
+  n.net->extraTensorDescribe.push_back(quantInfo(0, 0.5f, 0.f));
+  n.net->extraTensorDescribe.push_back(quantInfo(1, 0.2f, 0.f));
+  ScaleT s;
+  s.channels = 1;
+  s.scaleData = {0.3f};
+  s.biasData = {0.1f};
+  n.op(OpType_Scale, s);
+  const auto y = n.run({{3.f, 1.f, -1.f}});
+  REQUIRE(y.size() == 3);
+  CHECK(y[0] == Approx(1.0f));
+  CHECK(y[1] == Approx(0.4f));
+  CHECK(y[2] == Approx(-0.2f));
+}
