@@ -83,9 +83,13 @@ MNNQ_HOT void im2colRows(const float* in, int icg, int inH, int inW, const ConvG
           }
           const float* s = src + size_t(iy) * inW;
           for (int ox = 0; ox < oxBegin; ++ox) d[ox] = 0.f;
-          // Plain loops rather than memcpy: rows are often a handful of floats.
+          // Rows are often a handful of floats: vector moves without a call or loop set-up.
           if (g.strideX == 1) {
-            for (int ox = oxBegin; ox < oxEnd; ++ox) d[ox] = s[ox + xOff];
+            float* dd = d + oxBegin;
+            const float* ss = s + oxBegin + xOff;
+            int n = oxEnd - oxBegin;
+            for (; n >= 8; n -= 8, dd += 8, ss += 8) V8_STORE(dd, V8_LOAD(ss));
+            for (; n > 0; --n) *dd++ = *ss++;
           } else if (g.strideX == 2) {
             for (int ox = oxBegin; ox < oxEnd; ++ox) d[ox] = s[2 * ox + xOff];
           } else {
