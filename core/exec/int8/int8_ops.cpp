@@ -260,6 +260,40 @@ std::unique_ptr<OpKernel> makeInterpInt8(const OpContext& ctx, std::unique_ptr<O
   });
 }
 
+// ReLU in int8 (input and output share one attribute): q_out = max(q, zero), 16 bytes at a
+// time. The elements after the last full 16 (in MNN's memory order) go through a scalar loop
+// that compares the stored bytes q+128 as signed int8 against zero: q >= 0 then becomes the
+// byte `zero` (q = (zero & 255) - 128) and q < 0 passes unchanged. MNN's memory order for an
+// NC4HW4 tensor on AVX2 is [C/8][N][H*W][8] (channels padded to 8), so that tail is the last
+// pixel of the last batch in the last channel block when N*H*W is odd; other layouts are
+// plain row-major.
+std::unique_ptr<OpKernel> makeReluInt8(const OpContext& ctx, const QuantAttr& a) {
+  const TensorInfo& in = ctx.inputs[0];
+  std::vector<int64_t> tail;  // our flat indexes of the tail elements
+  if (in.layout == Layout::NC4HW4 && in.shape.size() >= 2) {
+    const int64_t n = in.shape[0], c = in.shape[1];
+    int64_t hw = 1;
+    for (size_t d = 2; d < in.shape.size(); ++d) hw *= in.shape[d];
+    const int64_t cPad = (c + 7) / 8 * 8;
+    if ((cPad * n * hw) % 16 == 8)
+      for (int64_t ch = cPad - 8; ch < c; ++ch) tail.push_back(((n - 1) * c + ch) * hw + hw - 1);
+  } else {
+    const int64_t size = in.elementCount();
+    for (int64_t k = size / 16 * 16; k < size; ++k) tail.push_back(k);
+  }
+  return makeKernel([a, tail](const std::vector<const Tensor*>& inT, const std::vector<Tensor*>& out) {
+    const auto& x = inT[0]->f;
+    auto& y = out[0]->f;
+    const int zero = static_cast<int>(a.zero);
+    for (size_t k = 0; k < x.size(); ++k) y[k] = dequantize(std::max(quantize(x[k], a), zero), a);
+    for (int64_t k : tail) {
+      const int q = quantize(x[k], a);
+      const int8_t stored = static_cast<int8_t>(static_cast<uint8_t>(q + 128));
+      y[k] = dequantize(stored > static_cast<int8_t>(zero) ? q : (zero & 255) - 128, a);
+    }
+  });
+}
+
 // Scale (per-channel a*x+b) in int8 as CPUScaleInt8: 15-bit fixed-point multiplier
 // round(scale * s_in / s_out * 2^15) and bias round(bias / s_out * 2^15); the int32 result is
 // divided by 2^15 rounding half away, zero_out added, clamped to [min_out, max_out].
@@ -386,9 +420,8 @@ std::unique_ptr<OpKernel> simulatedKernel(const Int8Plan& plan, int op, const Op
       return makeInterpInt8(ctx, std::move(floatKernel), in0, *outA);
     case schema::OpType_Scale:
       return makeScaleInt8(ctx, in0, *outA);
-    case schema::OpType_ReLU:  // q_out = max(q, zero): exact through the float relu
-      return std::make_unique<ViaFloatKernel>(std::move(floatKernel), ins, *outA, Requant::RoundThenZero,
-                                              static_cast<int>(outA->min));
+    case schema::OpType_ReLU:
+      return makeReluInt8(ctx, *outA);
     case schema::OpType_PReLU:
       return std::make_unique<ViaFloatKernel>(std::move(floatKernel), ins, *outA, Requant::RoundWithZero,
                                               static_cast<int>(outA->min));
