@@ -425,7 +425,7 @@ std::unique_ptr<OpKernel> simulatedKernel(const Int8Plan& plan, int op, const Op
     case schema::OpType_PReLU:
       return std::make_unique<ViaFloatKernel>(std::move(floatKernel), ins, *outA, Requant::RoundWithZero,
                                               static_cast<int>(outA->min));
-    default:  // Softmax: float compute between the casts
+    default:  // Softmax, LayerNorm: float compute between the casts
       return std::make_unique<ViaFloatKernel>(std::move(floatKernel), ins, *outA, Requant::Cast, 0);
   }
 }

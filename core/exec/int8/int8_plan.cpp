@@ -246,6 +246,7 @@ Int8Plan::Int8Plan(const Graph& graph, const std::vector<TensorInfo>& infos,
         break;
       }
       case schema::OpType_Softmax:
+      case schema::OpType_LayerNorm:
         use = true;
         break;
       case schema::OpType_ReLU: {
