@@ -134,6 +134,64 @@ void quantizeConv(schema::OpT& op, const mnnq_feature_params& in, const mnnq_fea
   conv->symmetricQuan = std::move(sym);
 }
 
+// A ReLU/ReLU6 op that MNN's runtime can fold into the convolution before it (common.relu or
+// common.relu6): plain ReLU (slope 0) or ReLU6 clamping to exactly [0, 6].
+bool isFoldableActivation(const schema::OpT& op, bool* relu6) {
+  if (op.type == schema::OpType_ReLU) {
+    const auto* p = op.main.AsRelu();
+    *relu6 = false;
+    return !p || p->slope == 0.0f;
+  }
+  if (op.type == schema::OpType_ReLU6) {
+    const auto* p = op.main.AsRelu6();
+    *relu6 = true;
+    return !p || (p->minValue == 0.0f && p->maxValue == 6.0f);
+  }
+  return false;
+}
+
+// Calibrators that quantize around convolution units (EMA) give parameters to the unit's
+// output, which is the activation's output when a convolution is followed by its own ReLU:
+// the activation is folded into the convolution (its flag set, the convolution writing the
+// activation's output tensor, the activation op removed) so the convolution has quantized
+// input and output tensors, as MNN's EMA export does. Returns the number of folded ops.
+int foldActivationsIntoUnits(schema::NetT& net, const TensorParams& params,
+                             const std::set<std::string>& skip_ops) {
+  std::map<int, int> consumer_count;
+  std::map<int, size_t> consumer_of;
+  for (size_t i = 0; i < net.oplists.size(); ++i)
+    for (int t : net.oplists[i]->inputIndexes) {
+      ++consumer_count[t];
+      consumer_of[t] = i;
+    }
+  std::set<size_t> removed;
+  for (size_t i = 0; i < net.oplists.size(); ++i) {
+    schema::OpT& conv = *net.oplists[i];
+    if (!isQuantizableConv(conv.type) || conv.type == schema::OpType_Deconvolution) continue;
+    auto* params2d = conv.main.AsConvolution2D();
+    if (!params2d || !params2d->common || conv.outputIndexes.size() != 1) continue;
+    if (skip_ops.count(conv.name)) continue;
+    const int out = conv.outputIndexes[0];
+    if (params.count(out) || consumer_count[out] != 1) continue;
+    schema::OpT& act = *net.oplists[consumer_of[out]];
+    bool relu6 = false;
+    if (!isFoldableActivation(act, &relu6) || skip_ops.count(act.name)) continue;
+    if (act.outputIndexes.size() != 1 || !params.count(act.outputIndexes[0])) continue;
+    if (relu6)
+      params2d->common->relu6 = true;
+    else
+      params2d->common->relu = true;
+    conv.outputIndexes[0] = act.outputIndexes[0];
+    removed.insert(consumer_of[out]);
+  }
+  if (removed.empty()) return 0;
+  std::vector<std::unique_ptr<schema::OpT>> kept;
+  for (size_t i = 0; i < net.oplists.size(); ++i)
+    if (!removed.count(i)) kept.push_back(std::move(net.oplists[i]));
+  net.oplists = std::move(kept);
+  return static_cast<int>(removed.size());
+}
+
 void convertLegacyUnary(schema::OpT& op) {
   if (op.type != schema::OpType_Sigmoid && op.type != schema::OpType_TanH) return;
   auto unary = std::make_unique<schema::UnaryOpT>();
@@ -153,6 +211,7 @@ RewriteReport rewriteQuantized(schema::NetT& net, const TensorParams& params,
   RewriteReport report;
   writeTensorDescribes(net, params);
   report.tensors_with_params = static_cast<int>(params.size());
+  report.activations_folded = foldActivationsIntoUnits(net, params, options.skip_ops);
 
   for (auto& op_ptr : net.oplists) {
     schema::OpT& op = *op_ptr;

@@ -6,6 +6,8 @@
 //   * Convolution / ConvolutionDepthwise / Deconvolution with one input and calibrated input
 //     and output: float weights replaced by coded integers (IDSTQuan) + per-channel alpha,
 //     float bias kept, symmetricQuan written.
+//   * When a calibrator quantized a convolution unit's output after its ReLU/ReLU6 (EMA), that
+//     activation is folded into the convolution (the only structural change).
 //   * Sigmoid/TanH ops become UnaryOp; UnaryOps get int8 lookup tables where MNN supports one.
 #pragma once
 
@@ -44,6 +46,7 @@ struct RewriteReport {
   int tensors_with_params = 0;
   int convolutions_quantized = 0;
   int unary_tables = 0;
+  int activations_folded = 0;  // ReLU/ReLU6 ops folded into the convolution before them
   std::vector<FloatOp> left_float;
 };
 

@@ -29,6 +29,7 @@ nlohmann::json RunSummary::toJson() const {
   j["tensors_without_params"] = tensors_without_params;
   j["convolutions_quantized"] = rewrite.convolutions_quantized;
   j["unary_tables"] = rewrite.unary_tables;
+  j["activations_folded"] = rewrite.activations_folded;
   nlohmann::json left = nlohmann::json::array();
   for (const auto& op : rewrite.left_float)
     left.push_back({{"op", op.name}, {"type", op.type}, {"reason", op.reason}});
@@ -60,6 +61,8 @@ std::string RunSummary::toTable() const {
                      std::to_string(tensors_calibrated) + " calibrated");
   row("convolutions", std::to_string(rewrite.convolutions_quantized) + " int8");
   if (rewrite.unary_tables) row("unary lookup tables", std::to_string(rewrite.unary_tables));
+  if (rewrite.activations_folded)
+    row("activations folded", std::to_string(rewrite.activations_folded) + " ReLU/ReLU6 into convolutions");
   if (!rewrite.left_float.empty()) {
     // Group by reason so a model with 40 skipped layers stays readable.
     std::map<std::string, std::vector<std::string>> by_reason;
