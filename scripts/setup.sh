@@ -14,7 +14,7 @@ packages=(
   libopenblas-dev                      # GEMM for convolutions in the float executor
   libstb-dev                           # stb_image: JPEG/PNG/BMP decoding for the image plugin
   python3-numpy                        # .npy reference checks in tests
-  pybind11-dev python3-dev python3-pytest  # optional Python package (-DMNNQ_BUILD_PYTHON=ON)
+  pybind11-dev python3-dev python3-pytest  # Python package (-DMNNQ_BUILD_PYTHON=ON), its pytest suite
 )
 
 sudo=""

@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-bash scripts/build.sh -DMNNQ_BUILD_TESTS=ON
+bash scripts/build.sh -DMNNQ_BUILD_TESTS=ON -DMNNQ_BUILD_PYTHON=ON
 ctest --test-dir "${MNNQ_BUILD_DIR:-build}" --output-on-failure -j"${MNNQ_JOBS:-2}"
