@@ -24,7 +24,7 @@ float* scratch(int slot, std::size_t count);
 // contents are left over from an earlier tensor, skipping the zero fill (5-10% of a forward on
 // the blazeface models). A fresh, zeroed buffer when none fits.
 std::vector<float> takeRecycled(std::size_t count);
-// Gives a released activation buffer back for reuse (a bounded number are kept per thread).
+// Gives a released activation buffer back for reuse (at most 4 are kept per thread).
 void recycle(std::vector<float>&& buffer);
 
 }  // namespace mnnq::exec
