@@ -5,6 +5,7 @@
 #include "calibration_tensors.hpp"
 #include "compared_tensors.hpp"
 #include "debug_report.hpp"
+#include "fused_relu_params.hpp"
 #include "progress.hpp"
 #include "rewrite.hpp"
 #include "run_summary.hpp"
@@ -175,6 +176,10 @@ int runQuantization(const RunRequest& request) {
     params[tensors.tensors()[i].tensor] = p;
   }
   if (calibrator.sharesScales()) shareScales(graph, executor.executionOrder(), params);
+  if (const int n = zeroPointsAtFusedRelu(graph, params))
+    summary.notes.push_back(std::to_string(n) +
+                            " BinaryOp output(s) with a fused ReLU given zero point 0 (MNN's int8 "
+                            "BinaryOp clamps at int8 0, not at the zero point)");
   for (const auto& name : keepComparedTensorsFloat(graph, params))
     summary.tensors_without_params.push_back(name + ": compared by the model (int8 would create ties)");
   summary.tensors_quantized = params.size();
