@@ -39,6 +39,9 @@ const mnnq_config_key kHostKeys[] = {
      0, 1024},
     {"shards", MNNQ_VALUE_INT, "16",
      "sample i goes to shard i % shards; results depend on this, never on threads", 1, 4096},
+    {"input_cache_mb", MNNQ_VALUE_INT, "512",
+     "MiB of decoded samples kept between calibration passes (0 = decode in every pass)", 0,
+     1048576},
 };
 
 }  // namespace

@@ -127,7 +127,7 @@ RunConfig prepareRunConfig(const ConfigFile& file, const PluginRegistry& registr
   }
   // Integral doubles (127.0) become integers so plugins may read them with get<int>.
   for (const char* key : {"quant_bits", "feature_clamp_value", "weight_clamp_value", "threads",
-                          "shards", "used_image_num", "used_sample_num"})
+                          "shards", "used_image_num", "used_sample_num", "input_cache_mb"})
     values[key] = static_cast<long long>(values[key].get<double>());
 
   // MNN: used_sample_num wins over used_image_num when both are given.

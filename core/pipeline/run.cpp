@@ -133,7 +133,9 @@ int runQuantization(const RunRequest& request) {
   // 2. Plugins and samples.
   ModelInputs model_inputs = modelInputs(graph);
   InputSourceHandle source(*request.input_source, config_text, model_inputs.descs);
-  SampleFeed feed(graph, source, model_inputs.declared);
+  const size_t cache_bytes =
+      static_cast<size_t>(request.config.value("input_cache_mb", 512)) * 1024 * 1024;
+  SampleFeed feed(graph, source, model_inputs.declared, cache_bytes);
   if (request.cancelled) feed.setCancellationCheck(request.cancelled);
   summary.samples_total = feed.count();
   ExecutorOptions exec_options;

@@ -3,8 +3,8 @@
 namespace mnnq {
 
 SampleFeed::SampleFeed(const Graph& graph, InputSourceHandle& source,
-                       const std::vector<Layout>& declared_layouts)
-    : source_(source), count_(source.count()), input_ids_(graph.inputs()) {
+                       const std::vector<Layout>& declared_layouts, size_t cache_bytes)
+    : source_(source), count_(source.count()), input_ids_(graph.inputs()), cache_budget_(cache_bytes) {
   for (uint32_t k = 0; k < input_ids_.size(); ++k) {
     const mnnq_input_desc desc = source_.inputShape(k);
     Tensor t;
@@ -27,9 +27,27 @@ bool SampleFeed::load(uint64_t i, std::map<int, Tensor>& inputs) {
     t.dtype = DType::Float32;
     t.f.assign(static_cast<size_t>(t.elementCount()), 0.0f);
   }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto hit = cache_.find(i);
+    if (hit != cache_.end()) {
+      for (size_t k = 0; k < input_ids_.size(); ++k) inputs[input_ids_[k]].f = hit->second[k];
+      return true;
+    }
+  }
   for (size_t k = 0; k < input_ids_.size(); ++k) buffers.push_back(inputs[input_ids_[k]].f.data());
   std::string reason;
-  if (source_.load(i, buffers.data(), &reason)) return true;
+  if (source_.load(i, buffers.data(), &reason)) {
+    size_t bytes = 0;
+    for (size_t k = 0; k < input_ids_.size(); ++k) bytes += inputs[input_ids_[k]].f.size() * sizeof(float);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (cache_used_ + bytes <= cache_budget_ && !cache_.count(i)) {
+      auto& entry = cache_[i];
+      for (size_t k = 0; k < input_ids_.size(); ++k) entry.push_back(inputs[input_ids_[k]].f);
+      cache_used_ += bytes;
+    }
+    return true;
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   skipped_[i] = SkippedSample{source_.sampleName(i), reason};
   return false;

@@ -1,6 +1,8 @@
 // Calibration samples from an input source plugin, as executor inputs. Loading is the slow part
 // (image decoding), so it runs on the worker threads; samples a plugin rejects are recorded
-// once with the reason and never offered again.
+// once with the reason and never offered again. Loaded samples are kept, up to a memory
+// budget, for the next pass (KL and ADMM read every sample twice); beyond the budget they are
+// decoded again, so memory stays bounded whatever the folder size.
 #pragma once
 
 #include "mnnq/core/graph.hpp"
@@ -26,7 +28,7 @@ class SampleFeed {
   // declared_layouts: per graph input, the layout stored in the model (what the executor is
   // told); the data itself is ordered as the source produced it.
   SampleFeed(const Graph& graph, InputSourceHandle& source,
-             const std::vector<Layout>& declared_layouts);
+             const std::vector<Layout>& declared_layouts, size_t cache_bytes = 0);
 
   uint64_t count() const { return count_; }
   std::string sampleName(uint64_t i) const { return source_.sampleName(i); }
@@ -52,6 +54,9 @@ class SampleFeed {
   std::function<bool()> cancelled_;
   mutable std::mutex mutex_;
   std::map<uint64_t, SkippedSample> skipped_;
+  size_t cache_budget_ = 0;
+  size_t cache_used_ = 0;
+  std::map<uint64_t, std::vector<std::vector<float>>> cache_;  // sample -> data per input
 };
 
 }  // namespace mnnq

@@ -38,6 +38,15 @@ TEST_CASE("the output file does not depend on the thread count", "[pipeline][det
   }
 }
 
+TEST_CASE("keeping decoded samples between passes changes nothing in the output", "[pipeline][cache]") {
+  MNNQ_REQUIRE_FIXTURES();
+  PipelineRun cached = runPipeline("blazeface_tf", {{"used_image_num", 16}});
+  PipelineRun decoded = runPipeline("blazeface_tf", {{"used_image_num", 16}, {"input_cache_mb", 0}});
+  const std::string a = readBytes(cached.output), b = readBytes(decoded.output);
+  REQUIRE(!a.empty());
+  CHECK(a == b);
+}
+
 TEST_CASE("skip_quant_op_names keeps the named convolution in float", "[pipeline][skip]") {
   MNNQ_REQUIRE_FIXTURES();
   mnnq::Graph source = mnnq::Graph::load(fixture("models/mnist_lenet/mnist.mnn"));
