@@ -6,4 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh -DMNNQ_BUILD_TESTS=ON -DMNNQ_BUILD_PYTHON=ON
+# Install what was built (mnnq, plugins, SDK, the Python package `mnnq` and `mnnquant`) into
+# /usr/local, so `import mnnq` works for /usr/bin/python3 and the installed layout is tested.
+sudo=""; if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+$sudo cmake --install "${MNNQ_BUILD_DIR:-build}" > /dev/null
+(cd / && /usr/bin/python3 -c 'import mnnq; print("installed: python module", mnnq.__file__)' && /usr/local/bin/mnnquant --help > /dev/null)
 ctest --test-dir "${MNNQ_BUILD_DIR:-build}" --output-on-failure -j"${MNNQ_JOBS:-2}"
