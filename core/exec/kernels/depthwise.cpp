@@ -169,7 +169,8 @@ MNNQ_HOT void depthwiseChannels(const float* in, int channels, int inH, int inW,
                      (g.strideX == 1 || g.strideX == 2);
   const int kArea = g.kernelY * g.kernelX;
   for (int c = 0; c < channels; ++c) {
-    fillPlane(in + size_t(c) * inH * inW, inH, inW, g.padTop, g.padLeft, p);
+    // Channels share the plane geometry: its zero border is written for the first one only.
+    fillPlane(in + size_t(c) * inH * inW, inH, inW, g.padTop, g.padLeft, p, c > 0);
     const float* w = weight + size_t(c) * kArea;
     const float b = bias ? bias[c] : 0.f;
     float* o = out + size_t(c) * outH * outW;

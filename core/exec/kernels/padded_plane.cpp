@@ -19,29 +19,47 @@ template <int S>
 }  // namespace
 
 MNNQ_HOT void fillPlane(const float* in, int inH, int inW, int padTop, int padLeft,
-                        const PaddedPlane& p) {
+                        const PaddedPlane& p, bool bordersZeroed) {
   const int S = p.phases;
-  for (int y = 0; y < p.rows; ++y) {
-    const int iy = y - padTop;
-    if (iy < 0 || iy >= inH) {
-      for (int ph = 0; ph < S; ++ph) std::memset(p.row(ph, y), 0, sizeof(float) * p.width);
-      continue;
-    }
-    const float* src = in + std::size_t(iy) * inW;
+  // Sub-plane `ph` column j reads input column j * S + ph - padLeft: inside [0, inW) for j in
+  // [j0, j1). The same for every row, so computed once (the divisions cost more than the copy
+  // on small planes).
+  constexpr int kMaxPhases = 8;
+  int j0[kMaxPhases], j1[kMaxPhases];
+  for (int ph = 0; ph < S && ph < kMaxPhases; ++ph) {
+    const int off = ph - padLeft;
+    j0[ph] = std::min(p.width, off >= 0 ? 0 : (-off + S - 1) / S);
+    j1[ph] = std::max(j0[ph], std::min(p.width, inW - off <= 0 ? 0 : (inW - off - 1) / S + 1));
+  }
+  const int y0 = std::min(std::max(padTop, 0), p.rows);
+  const int y1 = std::max(y0, std::min(p.rows, padTop + inH));
+  if (!bordersZeroed)
+    for (int y = 0; y < p.rows; ++y)
+      if (y < y0 || y >= y1)
+        for (int ph = 0; ph < S; ++ph) std::memset(p.row(ph, y), 0, sizeof(float) * p.width);
+  for (int y = y0; y < y1; ++y) {
+    const float* src = in + std::size_t(y - padTop) * inW;
     for (int ph = 0; ph < S; ++ph) {
       float* d = p.row(ph, y);
-      // Sub-plane column j reads input column j * S + ph - padLeft: inside [0, inW) for j in [j0, j1).
       const int off = ph - padLeft;
-      const int j0 = std::min(p.width, off >= 0 ? 0 : (-off + S - 1) / S);
-      const int j1 = std::max(j0, std::min(p.width, inW - off <= 0 ? 0 : (inW - off - 1) / S + 1));
-      std::memset(d, 0, sizeof(float) * j0);
+      int b = 0, e = p.width;
+      if (ph < kMaxPhases) {
+        b = j0[ph];
+        e = j1[ph];
+      } else {
+        b = std::min(p.width, off >= 0 ? 0 : (-off + S - 1) / S);
+        e = std::max(b, std::min(p.width, inW - off <= 0 ? 0 : (inW - off - 1) / S + 1));
+      }
+      if (!bordersZeroed) {
+        for (int j = 0; j < b; ++j) d[j] = 0.f;
+        for (int j = e; j < p.width; ++j) d[j] = 0.f;
+      }
       if (S == 1)
-        std::memcpy(d + j0, src + j0 + off, sizeof(float) * (j1 - j0));
+        std::memcpy(d + b, src + b + off, sizeof(float) * (e - b));
       else if (S == 2)
-        gather<2>(d, src, off, j0, j1);
+        gather<2>(d, src, off, b, e);
       else
-        for (int j = j0; j < j1; ++j) d[j] = src[j * S + off];
-      std::memset(d + j1, 0, sizeof(float) * (p.width - j1));
+        for (int j = b; j < e; ++j) d[j] = src[j * S + off];
     }
   }
 }

@@ -16,6 +16,9 @@ struct PaddedPlane {
 };
 
 // Padded (y, x) <- in(y - padTop, x - padLeft) for in of inH x inW, 0 outside it.
-void fillPlane(const float* in, int inH, int inW, int padTop, int padLeft, const PaddedPlane& p);
+// bordersZeroed: the zero border is already in place (the same plane geometry was filled
+// before), so only the values from `in` are written.
+void fillPlane(const float* in, int inH, int inW, int padTop, int padLeft, const PaddedPlane& p,
+               bool bordersZeroed = false);
 
 }  // namespace mnnq::exec
