@@ -22,17 +22,11 @@ nlohmann::json readJson(const std::string& path) {
 
 }  // namespace
 
-PipelineRun runPipeline(const std::string& config, const nlohmann::json& changes,
-                        unsigned threads) {
-  nlohmann::json values = readJson(fixture("configs/" + config + ".json"));
-  values["model"] = fixture("configs/" + values["model"].get<std::string>());
-  values["path"] = fixture("images/calib");
-  for (const auto& [key, value] : changes.items()) values[key] = value;
-  if (changes.contains("path") && changes["path"].get<std::string>().front() != '/')
-    values["path"] = fixture("images/" + changes["path"].get<std::string>());
+namespace {
 
+PipelineRun runConfigValues(const nlohmann::json& values, const std::string& tag, unsigned threads) {
   const std::string dir = tempDir("pipeline");
-  const std::string config_path = dir + "/" + config + ".json";
+  const std::string config_path = dir + "/" + tag + ".json";
   std::ofstream(config_path) << values.dump(1);
   PipelineRun run;
   run.output = dir + "/quant.mnn";
@@ -61,6 +55,26 @@ PipelineRun runPipeline(const std::string& config, const nlohmann::json& changes
   if (runQuantization(request) != 0) throw std::runtime_error("runQuantization failed");
   run.scale_dump = readJson(run.output + ".json");
   return run;
+}
+
+}  // namespace
+
+PipelineRun runPipeline(const std::string& config, const nlohmann::json& changes,
+                        unsigned threads) {
+  nlohmann::json values = readJson(fixture("configs/" + config + ".json"));
+  values["model"] = fixture("configs/" + values["model"].get<std::string>());
+  values["path"] = fixture("images/calib");
+  for (const auto& [key, value] : changes.items()) values[key] = value;
+  if (changes.contains("path") && changes["path"].get<std::string>().front() != '/')
+    values["path"] = fixture("images/" + changes["path"].get<std::string>());
+  return runConfigValues(values, config, threads);
+}
+
+PipelineRun runPipelineWith(const std::string& model, const nlohmann::json& values,
+                            unsigned threads) {
+  nlohmann::json config = values;
+  config["model"] = model;
+  return runConfigValues(config, "custom", threads);
 }
 
 nlohmann::json mnnScaleDump(const std::string& model, const std::string& method) {

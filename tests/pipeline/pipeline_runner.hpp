@@ -21,6 +21,10 @@ struct PipelineRun {
 PipelineRun runPipeline(const std::string& config, const nlohmann::json& changes,
                         unsigned threads = 2);
 
+// Runs a config made only of `values` (model path absolute, "model" set from `model`).
+PipelineRun runPipelineWith(const std::string& model, const nlohmann::json& values,
+                            unsigned threads = 2);
+
 // MNN's scale dump for fixtures/mnn_quantized/<model>/<method>/quant.mnn.json.
 nlohmann::json mnnScaleDump(const std::string& model, const std::string& method);
 
