@@ -44,20 +44,7 @@ int runMain(const std::vector<std::string>& args) {
   RunConfig run = prepareRunConfig(file, registry, overrides);
   for (const auto& note : run.notes) std::cerr << "note: " << note << "\n";
 
-  RunRequest request;
-  request.config = run.values;
-  request.config_file = run.config_file;
-  request.model_path = run.values["model"].get<std::string>();
-  request.output_path = run.values["output"].get<std::string>();
-  request.registry = &registry;
-  request.feature_calibrator = run.feature_calibrator;
-  request.weight_quantizer = run.weight_quantizer;
-  request.input_source = run.input_source;
-  unsigned threads = run.values["threads"].get<unsigned>();
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  request.threads = threads;
-  request.shards = run.values["shards"].get<unsigned>();
-  request.quiet = quiet;
+  RunRequest request = makeRunRequest(run, registry, quiet);
 
   return runQuantization(request);
 }

@@ -1,5 +1,7 @@
 #include "compared_tensors.hpp"
 
+#include "op_kinds.hpp"
+
 #include <set>
 
 namespace mnnq {
@@ -22,31 +24,6 @@ bool isComparison(const schema::OpT& op) {
   }
 }
 
-// Ops whose output values are input values (moved or selected): a tie in the output is a tie
-// in the input, so the input must stay float too.
-bool passesValuesThrough(schema::OpType type) {
-  switch (type) {
-    case schema::OpType_Reshape:
-    case schema::OpType_Permute:
-    case schema::OpType_Transpose:
-    case schema::OpType_Flatten:
-    case schema::OpType_Squeeze:
-    case schema::OpType_Unsqueeze:
-    case schema::OpType_ExpandDims:
-    case schema::OpType_ConvertTensor:
-    case schema::OpType_Slice:
-    case schema::OpType_SliceTf:
-    case schema::OpType_StridedSlice:
-    case schema::OpType_Crop:
-    case schema::OpType_Padding:
-    case schema::OpType_Pooling:
-    case schema::OpType_Pooling3D:
-      return true;
-    default:
-      return false;
-  }
-}
-
 }  // namespace
 
 std::vector<std::string> keepComparedTensorsFloat(const Graph& graph, TensorParams& params) {
@@ -61,7 +38,9 @@ std::vector<std::string> keepComparedTensorsFloat(const Graph& graph, TensorPara
     work.pop_back();
     if (!floats.insert(tensor).second) continue;
     const int producer = graph.producer(tensor);
-    if (producer < 0 || !passesValuesThrough(graph.op(producer).type)) continue;
+    // A tie in a moved or pooled value is a tie in the value it came from.
+    const schema::OpType type = producer < 0 ? schema::OpType_Input : graph.op(producer).type;
+    if (producer < 0 || !(isSingleInputDataMovement(type) || isPooling(type))) continue;
     // The data input only (shape and index arguments are not feature tensors).
     const auto& inputs = graph.op(producer).inputIndexes;
     if (!inputs.empty() && inputs[0] >= 0) work.push_back(inputs[0]);

@@ -1,36 +1,11 @@
 #include "scale_sharing.hpp"
 
+#include "op_kinds.hpp"
+
 #include <cstring>
 
 namespace mnnq {
 namespace {
-
-bool isPooling(schema::OpType type) {
-  return type == schema::OpType_Pooling || type == schema::OpType_Pooling3D;
-}
-
-bool isSingleInputDataMovement(schema::OpType type) {
-  switch (type) {
-    case schema::OpType_Reshape:
-    case schema::OpType_Permute:
-    case schema::OpType_Transpose:
-    case schema::OpType_Flatten:
-    case schema::OpType_Squeeze:
-    case schema::OpType_Unsqueeze:
-    case schema::OpType_ExpandDims:
-    case schema::OpType_ConvertTensor:
-    case schema::OpType_Slice:
-    case schema::OpType_SliceTf:
-    case schema::OpType_StridedSlice:
-    case schema::OpType_Crop:
-    case schema::OpType_Padding:
-    case schema::OpType_Tile:
-    case schema::OpType_BroadcastTo:
-      return true;
-    default:
-      return false;
-  }
-}
 
 bool sameParams(const mnnq_feature_params& a, const mnnq_feature_params& b) {
   return a.scale == b.scale && a.zero == b.zero && a.min == b.min && a.max == b.max;

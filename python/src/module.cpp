@@ -225,20 +225,7 @@ std::string quantize(const std::string& model, const std::string& output,
   if (verbose)
     for (const auto& note : run.notes) py::print("note:", note, py::arg("file") = py::module_::import("sys").attr("stderr"));
 
-  RunRequest request;
-  request.config = run.values;
-  request.config_file = run.config_file;
-  request.model_path = run.values["model"].get<std::string>();
-  request.output_path = run.values["output"].get<std::string>();
-  request.registry = &registry;
-  request.feature_calibrator = run.feature_calibrator;
-  request.weight_quantizer = run.weight_quantizer;
-  request.input_source = run.input_source;
-  unsigned thread_count = run.values["threads"].get<unsigned>();
-  if (thread_count == 0) thread_count = std::max(1u, std::thread::hardware_concurrency());
-  request.threads = thread_count;
-  request.shards = run.values["shards"].get<unsigned>();
-  request.quiet = !verbose;
+  RunRequest request = makeRunRequest(run, registry, !verbose);
 
   nlohmann::json summary;
   runInBackground(

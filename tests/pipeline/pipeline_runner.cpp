@@ -40,18 +40,7 @@ PipelineRun runConfigValues(const nlohmann::json& values, const std::string& tag
   overrides.threads = static_cast<int>(threads);
   RunConfig prepared = prepareRunConfig(loadConfigFile(config_path), registry, overrides);
 
-  RunRequest request;
-  request.config = prepared.values;
-  request.config_file = prepared.config_file;
-  request.model_path = prepared.values["model"].get<std::string>();
-  request.output_path = prepared.values["output"].get<std::string>();
-  request.registry = &registry;
-  request.feature_calibrator = prepared.feature_calibrator;
-  request.weight_quantizer = prepared.weight_quantizer;
-  request.input_source = prepared.input_source;
-  request.threads = threads;
-  request.shards = prepared.values["shards"].get<unsigned>();
-  request.quiet = true;
+  RunRequest request = makeRunRequest(prepared, registry, /*quiet=*/true);
   if (runQuantization(request) != 0) throw std::runtime_error("runQuantization failed");
   run.scale_dump = readJson(run.output + ".json");
   return run;

@@ -52,4 +52,8 @@ struct RunRequest {
 // PluginError / std::exception for failures while running (exit 1).
 int runQuantization(const RunRequest& request);
 
+// The request for a prepared run config: paths, plugins and shards from the config, threads
+// resolved (config "threads" 0 = all cores). The registry must outlive the request.
+RunRequest makeRunRequest(const RunConfig& run, const PluginRegistry& registry, bool quiet);
+
 }  // namespace mnnq
