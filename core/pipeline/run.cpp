@@ -22,6 +22,7 @@
 
 #include <boost/filesystem.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -154,12 +155,16 @@ int runQuantization(const RunRequest& request) {
   cal_options.quiet = request.quiet;
   cal_options.progress = request.progress;
   CalibrationOutcome outcome = calibrate(graph, executor, tensors, calibrator, feed, cal_options);
-  watch.lap();
+  // The calibrator's final computation (KL's threshold search, ADMM's iterations) is the part
+  // of the calibration time not spent in the passes.
+  double compute_seconds = watch.lap();
+  for (const auto& p : outcome.passes) compute_seconds -= p.seconds;
   summary.samples_used = outcome.samples_used;
   summary.skipped = outcome.skipped;
   for (const auto& s : outcome.skipped)
     std::fprintf(stderr, "warning: skipped sample %s: %s\n", s.name.c_str(), s.reason.c_str());
   for (const auto& p : outcome.passes) summary.phases.push_back(p);
+  summary.phases.push_back({"compute scales", std::max(0.0, compute_seconds), tensors.size()});
   for (const auto& n : outcome.notes) summary.notes.push_back(n);
   summary.tensors_calibrated = tensors.size();
 
