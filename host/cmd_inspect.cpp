@@ -23,17 +23,7 @@ int inspectMain(const std::vector<std::string>& args) {
   if (!vm->count("model")) throw UsageError("missing MODEL (the .mnn file to inspect)");
   const std::string path = (*vm)["model"].as<std::string>();
 
-  Graph graph = Graph::load(path);
-  InspectReport report = inspectModel(graph, boost::filesystem::file_size(path));
-  // Building an executor lists every op it cannot run; other failures (e.g. dynamic input
-  // dims without a given shape) mean the question cannot be answered here.
-  try {
-    Executor executor(graph);
-  } catch (const UnsupportedOpsError& e) {
-    report.unsupported_ops = e.ops();
-  } catch (const std::exception& e) {
-    report.executor_check = e.what();
-  }
+  InspectReport report = inspectModelFile(path);
   if (vm->count("json")) {
     std::cout << inspectToJson(report).dump(2) << "\n";
   } else {

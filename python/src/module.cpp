@@ -98,16 +98,7 @@ std::string pluginsJson(const std::string& search_dir, const std::vector<std::st
 }
 
 std::string inspectJson(const std::string& path) {
-  Graph graph = Graph::load(path);
-  InspectReport report = inspectModel(graph, boost::filesystem::file_size(path));
-  // As `mnnq inspect`: an executor lists every op it cannot run.
-  try {
-    Executor executor(graph);
-  } catch (const UnsupportedOpsError& e) {
-    report.unsupported_ops = e.ops();
-  } catch (const std::exception& e) {
-    report.executor_check = e.what();
-  }
+  InspectReport report = inspectModelFile(path);
   return inspectToJson(report).dump();
 }
 

@@ -53,6 +53,9 @@ struct InspectReport {
 };
 
 InspectReport inspectModel(const Graph& graph, uint64_t file_bytes);
+// Loads `path` and reports it, including the ops the executor cannot run (as `mnnq inspect`
+// and the Python `mnnq.inspect` do). Defined in core/pipeline, which sees the executor.
+InspectReport inspectModelFile(const std::string& path);
 nlohmann::json inspectToJson(const InspectReport& report);
 std::string inspectToText(const InspectReport& report);
 
