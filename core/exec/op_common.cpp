@@ -40,7 +40,9 @@ const OpFactory* findOpFactory(int opType) {
     registerShapeOps(r);
     registerMathOps(r);
     registerImageOps(r);
-    registerDetectionOps(r);
+    registerPooling3D(r);
+    registerPriorBox(r);
+    registerDetectionOutput(r);
     return std::map<int, OpFactory>(r.begin(), r.end());
   }();
   auto it = table.find(opType);

@@ -105,13 +105,15 @@ void nhwcToNchw(const float* in, const std::vector<int>& nhwcShape, float* out);
 void nchwToNhwc(const float* in, const std::vector<int>& nchwShape, float* out);
 bool isChannelFirst(Layout l);  // NCHW or NC4HW4
 
-// Registration of each op family (one per ops/*.cpp file).
+// Registration of each op family or op (one per ops/*.cpp file).
 using OpRegistry = std::vector<std::pair<int, OpFactory>>;
 void registerConvOps(OpRegistry& r);
 void registerPoolOps(OpRegistry& r);
 void registerShapeOps(OpRegistry& r);
 void registerMathOps(OpRegistry& r);
 void registerImageOps(OpRegistry& r);
-void registerDetectionOps(OpRegistry& r);
+void registerPooling3D(OpRegistry& r);
+void registerPriorBox(OpRegistry& r);
+void registerDetectionOutput(OpRegistry& r);
 
 }  // namespace mnnq::exec

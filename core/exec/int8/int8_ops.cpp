@@ -374,6 +374,14 @@ std::unique_ptr<OpKernel> makeBinaryMinMaxInt8(const OpContext& ctx, std::unique
 std::unique_ptr<OpKernel> simulatedKernel(const Int8Plan& plan, int op, const OpContext& ctx,
                                           std::unique_ptr<OpKernel> floatKernel) {
   const auto& o = ctx.op;
+  // MNN lowers a windowed Pooling3D to Raster + Pooling + Raster + Pooling + Raster; a quant
+  // attribute of its input (forward) or output (backward) propagates through all of them, and
+  // MNN then runs both pools in int8 (checked with MNN 3.6.1, tests/exec/data/README.md). Not
+  // simulated: refuse rather than run it in float.
+  if (o.type == schema::OpType_Pooling3D && o.main.AsPool3D() && !o.main.AsPool3D()->isGlobal &&
+      !o.inputIndexes.empty() && !o.outputIndexes.empty() &&
+      (plan.attr(o.inputIndexes[0]) || plan.attr(o.outputIndexes[0])))
+    throw UnsupportedOp("windowed Pooling3D next to a quant attribute (MNN runs it in int8; not simulated)");
   if (!plan.int8Op(op)) {
     if (!Int8Plan::isDataMovement(o.type)) return floatKernel;
     std::vector<const QuantAttr*> outs;

@@ -148,6 +148,4 @@ void registerImageOps(OpRegistry& r) {
   r.emplace_back(schema::OpType_Resize, makeResize);
 }
 
-void registerDetectionOps(OpRegistry&) {}
-
 }  // namespace mnnq::exec

@@ -1,4 +1,4 @@
-// Pooling (2-D, MNN window/divisor rules from CPUPool) and Pooling3D (global form).
+// Pooling (2-D, MNN window/divisor rules from CPUPool). Pooling3D is in pooling3d.cpp.
 #include "../kernels/pooling.hpp"
 #include "../op_kernel.hpp"
 #include "spatial.hpp"
@@ -86,44 +86,10 @@ std::unique_ptr<OpKernel> makePooling(OpContext& ctx) {
   }));
 }
 
-// Global Pooling3D over every spatial dim (MNN lowers the 4-D form to a global 2-D pool).
-std::unique_ptr<OpKernel> makePooling3D(OpContext& ctx) {
-  const auto* p = ctx.op.main.AsPool3D();
-  if (!p) throw std::invalid_argument("Pooling3D without Pool3D parameter");
-  if (!p->isGlobal) throw UnsupportedOp("non-global Pooling3D");
-  const TensorInfo& in = ctx.inputs[0];
-  if (in.shape.size() < 3) throw UnsupportedOp("Pooling3D on a tensor of rank < 3");
-  const bool nhwc = in.layout == Layout::NHWC;
-  TensorInfo out = in;
-  int64_t spatial = 1;
-  const int rank = static_cast<int>(in.shape.size());
-  for (int d = nhwc ? 1 : 2; d < (nhwc ? rank - 1 : rank); ++d) {
-    spatial *= in.shape[d];
-    out.shape[d] = 1;
-  }
-  ctx.outputs[0] = out;
-  const bool isMax = p->type == schema::PoolType_MAXPOOL;
-  const int64_t n = in.shape[0], c = nhwc ? in.shape[rank - 1] : in.shape[1];
-  return makeKernel([=](const std::vector<const Tensor*>& x, const std::vector<Tensor*>& y) {
-    const float* src = x[0]->f.data();
-    float* dst = y[0]->f.data();
-    for (int64_t b = 0; b < n; ++b)
-      for (int64_t ch = 0; ch < c; ++ch) {
-        float acc = isMax ? -INFINITY : 0.f;
-        for (int64_t k = 0; k < spatial; ++k) {
-          const float v = nhwc ? src[(b * spatial + k) * c + ch] : src[(b * c + ch) * spatial + k];
-          acc = isMax ? std::max(acc, v) : acc + v;
-        }
-        dst[b * c + ch] = isMax ? acc : acc * (1.f / spatial);
-      }
-  });
-}
-
 }  // namespace
 
 void registerPoolOps(OpRegistry& r) {
   r.emplace_back(schema::OpType_Pooling, makePooling);
-  r.emplace_back(schema::OpType_Pooling3D, makePooling3D);
 }
 
 }  // namespace mnnq::exec
