@@ -88,12 +88,20 @@ std::unique_ptr<OpKernel> makeDeconvolution(OpContext& ctx) {
   const SpatialShape s = spatialShape(in, "deconvolution");
   if (ctx.numInputs() > 1) throw UnsupportedOp("deconvolution with weight inputs");
   const int group = ctx.op.type == schema::OpType_DeconvolutionDepthwise ? s.c : std::max(1, c.group);
+  // MNN 3.6.1's runtime returns uninitialised values for a Deconvolution with group > 1 (its
+  // converter never writes one: groups become DeconvolutionDepthwise or Slice + Concat).
+  if (ctx.op.type == schema::OpType_Deconvolution && group > 1)
+    throw UnsupportedOp("Deconvolution with group " + std::to_string(group) +
+                        " (MNN cannot run it; its converter splits groups)");
   const int oc = c.outputCount, kY = c.kernelY, kX = c.kernelX;
   std::vector<float> weight = decodeConvWeight(ctx, *conv, oc * (s.c / group) * kY * kX);
   if (weight.size() != size_t(oc) * (s.c / group) * kY * kX)
     throw std::invalid_argument("deconvolution weight size mismatch");
-  std::vector<float> bias = conv->bias;
-  if (bias.empty()) bias.assign(oc, 0.f);
+  // MNN 3.6.1's CPU runtime crashes on a deconvolution without bias (tests/exec/data/README.md).
+  if (conv->bias.size() != size_t(oc))
+    throw UnsupportedOp("deconvolution with " + std::to_string(conv->bias.size()) + " bias values for " +
+                        std::to_string(oc) + " outputs (MNN needs the bias)");
+  const std::vector<float> bias = conv->bias;
   if (c.hasOutputShape) throw UnsupportedOp("deconvolution with an explicit output shape");
   int padX = c.padX, padY = c.padY;
   int outW = (s.w - 1) * c.strideX + c.dilateX * (kX - 1) + 1;
@@ -116,7 +124,8 @@ std::unique_ptr<OpKernel> makeDeconvolution(OpContext& ctx) {
     outW -= 2 * padX;
     outH -= 2 * padY;
   }
-  if (c.outPads.size() >= 2) {
+  // MNN (ShapeDeconvolution) adds outPads only when the padding is not SAME.
+  if (c.padMode != schema::PadMode_SAME && c.outPads.size() >= 2) {
     outH += c.outPads[0];
     outW += c.outPads[1];
   }
