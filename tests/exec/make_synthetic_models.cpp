@@ -1,0 +1,356 @@
+// Writes the small synthetic models of tests/exec/data (PriorBox, DetectionOutput, windowed
+// Pooling3D, Deconvolution) with mnnq's own model writer, and their input .npy files.
+// The reference outputs next to them come from the real MNN runtime (see tests/exec/data/README.md);
+// this program only makes the models and inputs, it never runs anything.
+//
+//   exec_make_synthetic_models OUT_DIR     -> OUT_DIR/<name>/model.mnn, OUT_DIR/<name>/in*.npy
+//   exec_make_synthetic_models --quant-attrs MODEL.mnn OUT.mnn
+//       copy of MODEL with an int8 quant attribute (scale 1/64) on every tensor, to check which of
+//       these ops MNN's runtime then runs in int8 (none: the outputs stay the float ones).
+#include "mnnq/core/graph.hpp"
+#include "mnnq/core/tensor.hpp"
+
+#include <boost/filesystem.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace mnnq;
+
+namespace {
+
+// Deterministic values (a fixed LCG), so the committed inputs can be regenerated bit for bit.
+class Values {
+ public:
+  explicit Values(uint32_t seed) : s_(seed) {}
+  float uniform() {  // [0, 1)
+    s_ = s_ * 1664525u + 1013904223u;
+    return static_cast<float>(s_ >> 8) / 16777216.f;
+  }
+  float symmetric(float a) { return (2.f * uniform() - 1.f) * a; }
+
+ private:
+  uint32_t s_;
+};
+
+class NetBuilder {
+ public:
+  explicit NetBuilder(schema::NetSource source) { net_.sourceType = source; }
+
+  int tensor(const std::string& name) {
+    net_.tensorName.push_back(name);
+    return static_cast<int>(net_.tensorName.size()) - 1;
+  }
+  int input(const std::string& name, std::vector<int> dims, schema::MNN_DATA_FORMAT format) {
+    const int t = tensor(name);
+    auto p = std::make_unique<schema::InputT>();
+    p->dims = std::move(dims);
+    p->dformat = format;
+    auto op = newOp(name, schema::OpType_Input, {}, {t});
+    op->main.type = schema::OpParameter_Input;
+    op->main.value = p.release();
+    net_.oplists.push_back(std::move(op));
+    return t;
+  }
+  // An op with one output tensor named like the op; returns that tensor.
+  template <typename Param>
+  int op(const std::string& name, schema::OpType type, std::vector<int> inputs,
+         schema::OpParameter paramType, std::unique_ptr<Param> param, bool isOutput = true) {
+    const int t = tensor(name);
+    auto o = newOp(name, type, std::move(inputs), {t});
+    o->main.type = paramType;
+    o->main.value = param.release();
+    net_.oplists.push_back(std::move(o));
+    if (isOutput) net_.outputName.push_back(name);
+    return t;
+  }
+  // Slice along `axis` at `point` into two tensors named <name>_0 and <name>_1.
+  std::pair<int, int> slice2(const std::string& name, int in, int axis, int point) {
+    const int a = tensor(name + "_0"), b = tensor(name + "_1");
+    auto p = std::make_unique<schema::SliceT>();
+    p->axis = axis;
+    p->slicePoints = {point};
+    p->sourceType = schema::NetSource_CAFFE;
+    auto o = newOp(name, schema::OpType_Slice, {in}, {a, b});
+    o->main.type = schema::OpParameter_Slice;
+    o->main.value = p.release();
+    net_.oplists.push_back(std::move(o));
+    return {a, b};
+  }
+  void save(const std::string& path) {
+    net_.tensorNumber = static_cast<int>(net_.tensorName.size());
+    saveNet(net_, path);
+  }
+
+ private:
+  std::unique_ptr<schema::OpT> newOp(const std::string& name, schema::OpType type, std::vector<int> in,
+                                     std::vector<int> out) {
+    auto o = std::make_unique<schema::OpT>();
+    o->name = name;
+    o->type = type;
+    o->inputIndexes = std::move(in);
+    o->outputIndexes = std::move(out);
+    return o;
+  }
+  schema::NetT net_;
+};
+
+Tensor filled(std::vector<int> shape, Values& v, float amplitude) {
+  Tensor t;
+  t.shape = std::move(shape);
+  int64_t n = 1;
+  for (int d : t.shape) n *= d;
+  t.f.resize(n);
+  for (auto& x : t.f) x = v.symmetric(amplitude);
+  return t;
+}
+
+std::unique_ptr<schema::PriorBoxT> priorBox(std::vector<float> minSizes, std::vector<float> maxSizes,
+                                            std::vector<float> ratios, bool flip, bool clip,
+                                            std::vector<float> variances, int imageW, int imageH, int stepW,
+                                            int stepH, float offset) {
+  auto p = std::make_unique<schema::PriorBoxT>();
+  p->minSizes = std::move(minSizes);
+  p->maxSizes = std::move(maxSizes);
+  p->aspectRatios = std::move(ratios);
+  p->flip = flip;
+  p->clip = clip;
+  p->variances = std::move(variances);
+  p->imageWidth = imageW;
+  p->imageHeight = imageH;
+  p->stepWidth = stepW;
+  p->stepHeight = stepH;
+  p->offset = offset;
+  return p;
+}
+
+// PriorBox variants: sizes from the image input or the parameters, steps derived (non-integral,
+// 29/5 and 26/3) or given, min/max sizes, ratios with flip and duplicates, clip on/off, offsets.
+void writePriorBox(const std::string& dir) {
+  NetBuilder b(schema::NetSource_CAFFE);
+  const int feat = b.input("feat", {1, 4, 3, 5}, schema::MNN_DATA_FORMAT_NC4HW4);
+  const int image = b.input("image", {1, 1, 26, 29}, schema::MNN_DATA_FORMAT_NC4HW4);
+  b.op("prior_image_size", schema::OpType_PriorBox, {feat, image}, schema::OpParameter_PriorBox,
+       priorBox({8.f}, {16.f}, {2.f}, true, false, {0.1f, 0.1f, 0.2f, 0.2f}, 0, 0, 0, 0, 0.5f));
+  b.op("prior_params_clip", schema::OpType_PriorBox, {feat, image}, schema::OpParameter_PriorBox,
+       priorBox({6.f, 12.f}, {10.f, 20.f}, {2.f, 3.f, 0.5f}, true, true, {0.1f, 0.2f, 0.3f, 0.4f}, 40, 30, 6, 5,
+                0.3f));
+  b.op("prior_noflip_nomax", schema::OpType_PriorBox, {feat, image}, schema::OpParameter_PriorBox,
+       priorBox({10.f, 25.f}, {}, {1.f, 2.f, 1.f / 3.f}, false, true, {0.1f, 0.1f, 0.2f, 0.2f}, 0, 0, 4, 0, 0.f));
+  b.save(dir + "/model.mnn");
+  Values v(1);
+  writeNpy(dir + "/in0.npy", filled({1, 4, 3, 5}, v, 1.f));
+  writeNpy(dir + "/in1.npy", filled({1, 1, 26, 29}, v, 1.f));
+}
+
+std::unique_ptr<schema::DetectionOutputT> detection(int classes, float nms, int keepTopK, float confidence,
+                                                    int background, int codeType) {
+  auto p = std::make_unique<schema::DetectionOutputT>();
+  p->classCount = classes;
+  p->nmsThresholdold = nms;
+  p->nmsTopK = 400;
+  p->keepTopK = keepTopK;
+  p->confidenceThreshold = confidence;
+  p->shareLocation = 1;
+  p->backgroundLable = background;
+  p->varianceEncodedTarget = 0;
+  p->codeType = codeType;
+  return p;
+}
+
+// SSD head: priors from a PriorBox on (feat, image), loc/conf as inputs, several
+// DetectionOutput parameter sets on the same inputs. `coarse` quantises the confidences to
+// eighths so that many scores tie (MNN's sort order then decides which boxes NMS keeps).
+void writeDetection(const std::string& dir, bool coarse) {
+  const int classes = 4, h = 3, w = 4;
+  NetBuilder b(schema::NetSource_CAFFE);
+  // 2 min sizes x (1 + ratios 2, 1/2) + 2 max sizes = 8 priors per cell.
+  const int priorsPerCell = 8, priors = h * w * priorsPerCell;
+  const int loc = b.input("loc", {1, priors * 4, 1, 1}, schema::MNN_DATA_FORMAT_NC4HW4);
+  const int conf = b.input("conf", {1, priors * classes, 1, 1}, schema::MNN_DATA_FORMAT_NC4HW4);
+  const int feat = b.input("feat", {1, 2, h, w}, schema::MNN_DATA_FORMAT_NC4HW4);
+  const int image = b.input("image", {1, 1, 24, 32}, schema::MNN_DATA_FORMAT_NC4HW4);
+  const int armConf = b.input("arm_conf", {1, priors * 2, 1, 1}, schema::MNN_DATA_FORMAT_NC4HW4);
+  const int armLoc = b.input("arm_loc", {1, priors * 4, 1, 1}, schema::MNN_DATA_FORMAT_NC4HW4);
+  const int prior = b.op("priors", schema::OpType_PriorBox, {feat, image}, schema::OpParameter_PriorBox,
+                         priorBox({6.f, 12.f}, {9.f, 18.f}, {2.f}, true, true, {0.1f, 0.1f, 0.2f, 0.2f}, 0, 0, 0, 0,
+                                  0.5f),
+                         false);
+  b.op("det_top10", schema::OpType_DetectionOutput, {loc, conf, prior}, schema::OpParameter_DetectionOutput,
+       detection(classes, 0.45f, 10, 0.3f, 0, 0));
+  b.op("det_all_corner_bg2", schema::OpType_DetectionOutput, {loc, conf, prior},
+       schema::OpParameter_DetectionOutput, detection(classes, 0.3f, 200, 0.5f, 2, 1));
+  b.op("det_nms_loose", schema::OpType_DetectionOutput, {loc, conf, prior}, schema::OpParameter_DetectionOutput,
+       detection(classes, 0.7f, 25, 0.2f, 0, 2));
+  // RefineDet: priors refined by the ARM location, objectness from the ARM confidence.
+  auto refine = detection(classes, 0.45f, 30, 0.25f, 0, 2);
+  refine->objectnessScore = 0.4f;
+  b.op("det_refine", schema::OpType_DetectionOutput, {loc, conf, prior, armConf, armLoc},
+       schema::OpParameter_DetectionOutput, std::move(refine));
+  b.op("det_none", schema::OpType_DetectionOutput, {loc, conf, prior}, schema::OpParameter_DetectionOutput,
+       detection(classes, 0.45f, 10, 0.9999f, 0, 2));
+  b.save(dir + "/model.mnn");
+  Values v(coarse ? 7 : 3);
+  writeNpy(dir + "/in0.npy", filled({1, priors * 4, 1, 1}, v, 0.8f));
+  Tensor c = filled({1, priors * classes, 1, 1}, v, 1.f);
+  for (auto& x : c.f) {
+    x = 0.5f * (x + 1.f);  // [0, 1)
+    if (coarse) x = std::floor(x * 8.f) / 8.f;
+  }
+  writeNpy(dir + "/in1.npy", c);
+  writeNpy(dir + "/in2.npy", filled({1, 2, h, w}, v, 1.f));
+  writeNpy(dir + "/in3.npy", filled({1, 1, 24, 32}, v, 1.f));
+  Tensor objectness = filled({1, priors * 2, 1, 1}, v, 1.f);
+  for (auto& x : objectness.f) x = 0.5f * (x + 1.f);
+  writeNpy(dir + "/in4.npy", objectness);
+  writeNpy(dir + "/in5.npy", filled({1, priors * 4, 1, 1}, v, 0.5f));
+}
+
+std::unique_ptr<schema::Pool3DT> pool3d(schema::PoolType type, schema::PoolPadType padType, std::vector<int> kernels,
+                                        std::vector<int> strides, std::vector<int> pads) {
+  auto p = std::make_unique<schema::Pool3DT>();
+  p->type = type;
+  p->padType = padType;
+  p->kernels = std::move(kernels);
+  p->strides = std::move(strides);
+  p->pads = std::move(pads);
+  return p;
+}
+
+// Windowed Pooling3D: max/avg with caffe pads (avg then counts the padding in H/W but not in D,
+// as MNN's lowering does), SAME and VALID.
+void writePool3D(const std::string& dir) {
+  NetBuilder b(schema::NetSource_ONNX);
+  const int x = b.input("x", {1, 3, 5, 6, 7}, schema::MNN_DATA_FORMAT_NCHW);
+  using schema::PoolType_AVEPOOL;
+  using schema::PoolType_MAXPOOL;
+  b.op("max_caffe_pads", schema::OpType_Pooling3D, {x}, schema::OpParameter_Pool3D,
+       pool3d(PoolType_MAXPOOL, schema::PoolPadType_CAFFE, {2, 3, 3}, {2, 2, 2}, {1, 1, 1}));
+  b.op("avg_caffe_pads", schema::OpType_Pooling3D, {x}, schema::OpParameter_Pool3D,
+       pool3d(PoolType_AVEPOOL, schema::PoolPadType_CAFFE, {3, 2, 3}, {1, 2, 2}, {1, 0, 1}));
+  b.op("max_same", schema::OpType_Pooling3D, {x}, schema::OpParameter_Pool3D,
+       pool3d(PoolType_MAXPOOL, schema::PoolPadType_SAME, {3, 3, 3}, {2, 2, 2}, {0, 0, 0}));
+  b.op("avg_same", schema::OpType_Pooling3D, {x}, schema::OpParameter_Pool3D,
+       pool3d(PoolType_AVEPOOL, schema::PoolPadType_SAME, {2, 3, 2}, {2, 2, 3}, {0, 0, 0}));
+  b.op("avg_valid", schema::OpType_Pooling3D, {x}, schema::OpParameter_Pool3D,
+       pool3d(PoolType_AVEPOOL, schema::PoolPadType_VALID, {2, 2, 2}, {2, 2, 2}, {0, 0, 0}));
+  b.save(dir + "/model.mnn");
+  Values v(5);
+  writeNpy(dir + "/in0.npy", filled({1, 3, 5, 6, 7}, v, 2.f));
+}
+
+std::unique_ptr<schema::Convolution2DT> deconv(int ic, int oc, int group, int k, int stride, int dilate, int pad,
+                                               std::vector<int> pads, std::vector<int> outPads,
+                                               schema::PadMode padMode, bool relu, bool relu6, bool bias,
+                                               Values& v) {
+  auto p = std::make_unique<schema::Convolution2DT>();
+  p->common = std::make_unique<schema::Convolution2DCommonT>();
+  auto& c = *p->common;
+  c.inputCount = ic;
+  c.outputCount = oc;
+  c.group = group;
+  c.kernelX = c.kernelY = k;
+  c.strideX = c.strideY = stride;
+  c.dilateX = c.dilateY = dilate;
+  c.padX = c.padY = pad;
+  c.pads = std::move(pads);
+  c.outPads = std::move(outPads);
+  c.padMode = padMode;
+  c.relu = relu;
+  c.relu6 = relu6;
+  p->weight.resize(size_t(ic) * (oc / group) * k * k);
+  for (auto& x : p->weight) x = v.symmetric(0.5f);
+  if (bias) {
+    p->bias.resize(oc);
+    for (auto& x : p->bias) x = v.symmetric(0.3f);
+  }
+  return p;
+}
+
+// Deconvolution variants on one NC4HW4 input [1, 4, 5, 6]. All have a bias: MNN 3.6.1's CPU
+// runtime crashes (segmentation fault) on a Deconvolution or DeconvolutionDepthwise without one.
+// None is a Deconvolution with group > 1: MNN's runtime returns garbage (uninitialised values up
+// to 3e38) for those; groups come as DeconvolutionDepthwise or sliced (below).
+void writeDeconvolution(const std::string& dir) {
+  NetBuilder b(schema::NetSource_CAFFE);
+  const int x = b.input("x", {1, 4, 5, 6}, schema::MNN_DATA_FORMAT_NC4HW4);
+  Values v(11);
+  const auto caffe = schema::PadMode_CAFFE;
+  struct Variant {
+    const char* name;
+    schema::OpType type;
+    int oc, group, k, stride, dilate, pad;
+    std::vector<int> pads, outPads;
+    schema::PadMode mode;
+    bool relu, relu6, bias;
+  };
+  const std::vector<Variant> variants = {
+      {"s2_pad1_bias_relu", schema::OpType_Deconvolution, 6, 1, 3, 2, 1, 1, {}, {}, caffe, true, false, true},
+      {"k4_s2_asymmetric_pads", schema::OpType_Deconvolution, 6, 1, 4, 2, 1, 0, {1, 0, 2, 1}, {}, caffe, false, false, true},
+      {"dilate2_relu6", schema::OpType_Deconvolution, 3, 1, 3, 1, 2, 1, {}, {}, caffe, false, true, true},
+      {"s2_outpads", schema::OpType_Deconvolution, 5, 1, 3, 2, 1, 0, {1, 1, 1, 1}, {1, 0}, caffe, false, false, true},
+      {"same_s2", schema::OpType_Deconvolution, 2, 1, 3, 2, 1, 0, {}, {}, schema::PadMode_SAME, false, false, true},
+      // MNN applies outPads only without SAME padding.
+      {"same_s2_outpads_ignored", schema::OpType_Deconvolution, 2, 1, 3, 2, 1, 0, {}, {1, 1}, schema::PadMode_SAME, false, false, true},
+      {"depthwise_s2", schema::OpType_DeconvolutionDepthwise, 4, 4, 3, 2, 1, 1, {}, {}, caffe, true, false, true},
+  };
+  for (const Variant& d : variants) {
+    auto param = deconv(4, d.oc, d.group, d.k, d.stride, d.dilate, d.pad, d.pads, d.outPads, d.mode, d.relu,
+                        d.relu6, d.bias, v);
+    b.op(d.name, d.type, {x}, schema::OpParameter_Convolution2D, std::move(param));
+  }
+  // A grouped deconvolution as MNN's converter writes it (TransformGroupConvolution): the
+  // runtime cannot run a Deconvolution with group > 1, so the input is sliced per group, each
+  // group is its own Deconvolution and the results are concatenated.
+  const auto halves = b.slice2("group_slice", x, 1, 2);
+  const int g0 = b.op("group2_part0", schema::OpType_Deconvolution, {halves.first}, schema::OpParameter_Convolution2D,
+                      deconv(2, 3, 1, 3, 2, 1, 1, {}, {}, caffe, false, false, true, v), false);
+  const int g1 = b.op("group2_part1", schema::OpType_Deconvolution, {halves.second}, schema::OpParameter_Convolution2D,
+                      deconv(2, 3, 1, 3, 2, 1, 1, {}, {}, caffe, false, false, true, v), false);
+  auto axis = std::make_unique<schema::AxisT>();
+  axis->axis = 1;
+  b.op("group2_concat", schema::OpType_Concat, {g0, g1}, schema::OpParameter_Axis, std::move(axis));
+  b.save(dir + "/model.mnn");
+  writeNpy(dir + "/in0.npy", filled({1, 4, 5, 6}, v, 1.f));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "--quant-attrs") {
+    Graph g = Graph::load(argv[2]);
+    auto& net = g.net();
+    for (int t = 0; t < static_cast<int>(net.tensorName.size()); ++t) {
+      auto d = std::make_unique<schema::TensorDescribeT>();
+      d->index = t;
+      d->quantInfo = std::make_unique<schema::TensorQuantInfoT>();
+      d->quantInfo->scale = 1.f / 64.f;
+      d->quantInfo->min = -128;
+      d->quantInfo->max = 127;
+      d->quantInfo->type = schema::DataType_DT_INT8;
+      net.extraTensorDescribe.push_back(std::move(d));
+    }
+    saveNet(net, argv[3]);
+    return 0;
+  }
+  if (argc != 2) {
+    std::cerr << "usage: " << argv[0] << " OUT_DIR\n";
+    return 2;
+  }
+  const std::string out = argv[1];
+  auto dir = [&](const std::string& name) {
+    const std::string d = out + "/" + name;
+    boost::filesystem::create_directories(d);
+    return d;
+  };
+  writePriorBox(dir("priorbox"));
+  writeDetection(dir("detection_output"), false);
+  writeDetection(dir("detection_output_ties"), true);
+  writePool3D(dir("pooling3d"));
+  writeDeconvolution(dir("deconvolution"));
+  return 0;
+}
