@@ -3,6 +3,7 @@
 #include "../../core/exec/kernels/elementwise.hpp"
 #include "../../core/exec/kernels/interp.hpp"
 #include "../../core/exec/kernels/pooling.hpp"
+#include "../../core/exec/kernels/winograd.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -50,15 +51,19 @@ std::vector<float> randomVec(size_t n, unsigned seed) {
   return v;
 }
 
-void checkConv(ConvGeometry g, int N, int H, int W, int OH, int OW, unsigned seed) {
+// Runs the kernel as the executor does (it picks MNN's algorithm for this output size) and
+// returns the Winograd tile it used. Winograd with larger tiles rounds more (F(6x6,3x3) with
+// MNN's points +-1, +-2, +-3: ~1e-3 of the output range), hence the tolerance argument.
+int checkConv(ConvGeometry g, int N, int H, int W, int OH, int OW, unsigned seed, double tol = 1e-4) {
   const auto in = randomVec(size_t(N) * g.inChannels * H * W, seed);
   const auto w = randomVec(size_t(g.outChannels) * (g.inChannels / g.group) * g.kernelY * g.kernelX, seed + 1);
   const auto b = randomVec(g.outChannels, seed + 2);
-  Conv2DKernel k(g, w, b, Activation::None);
+  Conv2DKernel k(g, w, b, Activation::None, OH, OW);
   std::vector<float> out(size_t(N) * g.outChannels * OH * OW);
   k.run(in.data(), N, H, W, out.data(), OH, OW);
   const auto ref = naiveConv(in, N, g.inChannels, H, W, w, b, g, OH, OW);
-  for (size_t i = 0; i < out.size(); ++i) REQUIRE(out[i] == Approx(ref[i]).margin(1e-4));
+  for (size_t i = 0; i < out.size(); ++i) REQUIRE(out[i] == Approx(ref[i]).margin(tol));
+  return k.winogradUnit();
 }
 
 }  // namespace
@@ -102,13 +107,73 @@ TEST_CASE("convolution kernels agree with the direct definition") {
     g.kernelY = g.kernelX = 1; g.strideY = g.strideX = 1; g.padTop = g.padLeft = 0;
     checkConv(g, 1, 1, 3, 1, 3, 12);  // fewer than 8 pixels: matrix-vector path
   }
-  SECTION("Winograd F(2x2,3x3): odd and even sizes, padding, tile blocks") {
+  SECTION("Winograd: every tile size MNN picks, odd and even sizes, padding, tile blocks") {
+    // Expected tiles from MNN's cost model evaluated by hand (rates in the comments).
     g.inChannels = 24; g.outChannels = 20; g.kernelY = g.kernelX = 3; g.padTop = g.padLeft = 1;
-    checkConv(g, 2, 9, 13, 9, 13, 13);  // odd output: cropped last tiles
-    checkConv(g, 1, 40, 38, 40, 38, 14);  // several tile blocks, full 8-tile runs
+    CHECK(checkConv(g, 2, 9, 13, 9, 13, 13) == 4);  // F(4) 1.545 > F(6) 1.492; batch of 2
+    CHECK(checkConv(g, 1, 40, 38, 40, 38, 14) == 4);  // several tile blocks
+    CHECK(checkConv(g, 1, 3, 5, 3, 5, 15) == 2);  // maxUnit 3: F(2) 1.061
     g.padTop = g.padLeft = 0;
-    checkConv(g, 1, 12, 12, 10, 10, 15);  // valid padding
+    CHECK(checkConv(g, 1, 12, 12, 10, 10, 16, 5e-3) == 6);  // valid padding; F(6) 1.913
+    g.padTop = g.padLeft = 1; g.inChannels = 3; g.outChannels = 4;
+    CHECK(checkConv(g, 1, 6, 6, 6, 6, 17) == 0);  // every rate below 1: im2col
+    g.kernelY = g.kernelX = 5; g.padTop = g.padLeft = 2; g.inChannels = 16; g.outChannels = 12;
+    CHECK(checkConv(g, 1, 7, 9, 7, 9, 18, 5e-3) == 4);  // F(4x4,5x5) 2.009
+    CHECK(checkConv(g, 1, 3, 3, 3, 3, 19) == 0);  // 16 -> 12: F(2x2,5x5) 0.9375, im2col
+    g.outChannels = 16;
+    CHECK(checkConv(g, 1, 3, 3, 3, 3, 19) == 2);  // 16 -> 16: F(2x2,5x5) 1.014
+    g.outChannels = 12;
+    g.kernelY = g.kernelX = 7; g.padTop = g.padLeft = 3;
+    CHECK(checkConv(g, 1, 12, 13, 12, 13, 20, 1e-2) == 2);  // F(2x2,7x7) 1.56, ~6e-4 of range
   }
+}
+
+// Hand-evaluated MNN cost model (ConvolutionPackWinograd::bestWinogradUnit, 1 thread): rate =
+// direct MACs*2 / winograd operations, largest rate wins, none below 1.
+TEST_CASE("Winograd tile size follows MNN's cost model") {
+  ConvGeometry g;
+  g.kernelY = g.kernelX = 3;
+  g.padTop = g.padLeft = 1;
+  g.inChannels = g.outChannels = 64;
+  // 80x80, 64 -> 64: rates F(2) 2.03, F(4) 3.34, F(6) 3.56.
+  CHECK(mnnWinogradUnit(g, 80, 80) == 6);
+  // 30x40, 8 -> 16 (rfb320's branch convolutions): F(4) 1.698 against F(6) 1.714.
+  g.inChannels = 8; g.outChannels = 16;
+  CHECK(mnnWinogradUnit(g, 30, 40) == 6);
+  // 2x2 output: only F(2x2) fits (maxUnit 2), rate 2.03; 16x16, 1 -> 1 channel: rates
+  // 0.28, 0.29, 0.21, all below 1.
+  g.inChannels = g.outChannels = 64;
+  CHECK(mnnWinogradUnit(g, 2, 2) == 2);
+  g.inChannels = g.outChannels = 1;
+  CHECK(mnnWinogradUnit(g, 16, 16) == 0);
+  g.inChannels = g.outChannels = 64;
+  g.strideX = g.strideY = 2;
+  CHECK(mnnWinogradUnit(g, 16, 16) == 0);  // stride 2: never
+  g.strideX = g.strideY = 1;
+  g.dilateX = g.dilateY = 2;
+  CHECK(mnnWinogradUnit(g, 16, 16) == 0);  // dilated: never
+  g.dilateX = g.dilateY = 1;
+  g.kernelY = g.kernelX = 1;
+  CHECK(mnnWinogradUnit(g, 16, 16) == 0);  // 1x1: MNN's pointwise GEMM
+}
+
+// MNN's AVX2 GEMM blocks 24 pixels; leftovers go 20, 16, then 5 at a time; one pixel left over
+// is summed in four interleaved parts.
+TEST_CASE("MNN GEMM pixel blocking: which pixel gets the split sum") {
+  CHECK(mnnSplitSumPixel(35) == 34);  // 24 + 11 = 24 + 5 + 5 + 1
+  CHECK(mnnSplitSumPixel(48) == -1);
+  CHECK(mnnSplitSumPixel(25) == 24);
+  CHECK(mnnSplitSumPixel(26) == -1);  // 2 left
+  CHECK(mnnSplitSumPixel(21) == 20);  // 20 + 1
+  CHECK(mnnSplitSumPixel(17) == 16);  // 16 + 1
+  CHECK(mnnSplitSumPixel(1) == 0);
+  // The split sum adds (k%4 == 0 part + k%4 == 2 part) + (1 part + 3 part), then the tail.
+  const float a[6] = {1e8f, 1.f, -1e8f, 1.f, 1.f, 1.f};
+  const float ones[6] = {1.f, 1.f, 1.f, 1.f, 1.f, 1.f};
+  const PackedMatrix A(a, 1, 6, 6);
+  // parts: k0 1e8, k1 1, k2 -1e8, k3 1 -> (1e8 + -1e8) + (1 + 1) = 2, then + 1 + 1 = 4;
+  // a sequential sum would lose the first 1 to 1e8's rounding and give 3.
+  CHECK(mnnSplitSum(A, 0, ones, 1) == 4.f);
 }
 
 TEST_CASE("fused activations clamp as ReLU and ReLU6") {

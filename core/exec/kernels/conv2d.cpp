@@ -12,7 +12,7 @@
 namespace mnnq::exec {
 
 Conv2DKernel::Conv2DKernel(const ConvGeometry& geometry, std::vector<float> weight,
-                           std::vector<float> bias, Activation activation)
+                           std::vector<float> bias, Activation activation, int outH, int outW)
     : g_(geometry), weight_(std::move(weight)), bias_(std::move(bias)), act_(activation) {
   initGemm();
   if (g_.group <= 0 || g_.inChannels % g_.group != 0 || g_.outChannels % g_.group != 0)
@@ -25,15 +25,35 @@ Conv2DKernel::Conv2DKernel(const ConvGeometry& geometry, std::vector<float> weig
     throw std::invalid_argument("convolution: bias size does not match output channels");
   if (bias_.empty()) bias_.assign(g_.outChannels, 0.f);
   depthwise_ = g_.group == g_.inChannels && g_.group == g_.outChannels && g_.group > 1;
-  if (!depthwise_ && Winograd3x3::suits(g_)) {
-    winograd_ = std::make_unique<Winograd3x3>(g_, weight_.data());
-  } else if (!depthwise_) {
-    const int ocg = g_.outChannels / g_.group;
-    const int K = g_.inChannels / g_.group * g_.kernelY * g_.kernelX;
+  if (depthwise_) return;
+  const int ocg = g_.outChannels / g_.group;
+  const int K = g_.inChannels / g_.group * g_.kernelY * g_.kernelX;
+  // MNN splits grouped convolutions into one convolution per group and picks each one's
+  // algorithm (Winograd tile size or im2col GEMM) by its cost model.
+  ConvGeometry one = g_;
+  one.group = 1;
+  one.inChannels = g_.inChannels / g_.group;
+  one.outChannels = ocg;
+  if (const int unit = mnnWinogradUnit(one, outH, outW)) {
     for (int grp = 0; grp < g_.group; ++grp)
-      packed_.emplace_back(weight_.data() + size_t(grp) * ocg * K, ocg, K, K);
+      winograd_.emplace_back(one, unit, weight_.data() + size_t(grp) * ocg * K);
+    return;
+  }
+  // Columns in MNN's order (kernel tap major, input channel minor), so that the GEMM sums the
+  // products in the same order: W'[o][tap * icg + c] = W[o][c][tap].
+  const int icg = g_.inChannels / g_.group, taps = g_.kernelY * g_.kernelX;
+  std::vector<float> reordered(size_t(ocg) * K);
+  for (int grp = 0; grp < g_.group; ++grp) {
+    const float* w = weight_.data() + size_t(grp) * ocg * K;
+    for (int o = 0; o < ocg; ++o)
+      for (int c = 0; c < icg; ++c)
+        for (int t = 0; t < taps; ++t)
+          reordered[size_t(o) * K + size_t(t) * icg + c] = w[size_t(o) * K + size_t(c) * taps + t];
+    packed_.emplace_back(reordered.data(), ocg, K, K);
   }
 }
+
+int Conv2DKernel::winogradUnit() const { return winograd_.empty() ? 0 : winograd_[0].unit(); }
 
 Conv2DKernel::~Conv2DKernel() = default;
 
@@ -57,7 +77,7 @@ void biasActivate(float* data, int channels, int plane, const float* bias, Activ
 
 namespace {
 
-// Rows [oy0, oy1) of the column matrix of one group of one image: row (c, ky, kx) holds, for
+// Rows [oy0, oy1) of the column matrix of one group of one image: row (ky, kx, c) holds, for
 // each of those output pixels, the input value its window reads at that tap (0 in the padding).
 // Row stride of `col` is (oy1 - oy0) * outW.
 MNNQ_HOT void im2colRows(const float* in, int icg, int inH, int inW, const ConvGeometry& g, int outW,
@@ -67,7 +87,7 @@ MNNQ_HOT void im2colRows(const float* in, int icg, int inH, int inW, const ConvG
     const float* src = in + size_t(c) * inH * inW;
     for (int ky = 0; ky < g.kernelY; ++ky) {
       for (int kx = 0; kx < g.kernelX; ++kx) {
-        float* dst = col + (size_t(c) * g.kernelY * g.kernelX + ky * g.kernelX + kx) * cols;
+        float* dst = col + (size_t(ky * g.kernelX + kx) * icg + c) * cols;
         const int xOff = kx * g.dilateX - g.padLeft;
         // Output columns whose input x is inside [0, inW).
         int oxBegin = 0, oxEnd = outW;
@@ -115,10 +135,12 @@ void Conv2DKernel::run(const float* in, int batch, int inH, int inW, float* out,
                     outH, outW, act_);
     return;
   }
-  if (winograd_) {
-    for (int n = 0; n < batch; ++n)
-      winograd_->run(in + size_t(n) * g_.inChannels * inPlane, inH, inW, bias_.data(), act_,
-                     out + size_t(n) * g_.outChannels * plane, outH, outW);
+  if (!winograd_.empty()) {
+    const int icg = g_.inChannels / g_.group, ocg = g_.outChannels / g_.group;
+    for (int grp = 0; grp < g_.group; ++grp)
+      winograd_[grp].run(in + size_t(grp) * icg * inPlane, batch, size_t(g_.inChannels) * inPlane,
+                         inH, inW, bias_.data() + size_t(grp) * ocg, act_,
+                         out + size_t(grp) * ocg * plane, size_t(g_.outChannels) * plane, outH, outW);
     return;
   }
   const int icg = g_.inChannels / g_.group;
@@ -137,28 +159,18 @@ void Conv2DKernel::run(const float* in, int batch, int inH, int inW, float* out,
       const float* src = img + size_t(grp) * icg * inPlane;
       float* y = dst + size_t(grp) * ocg * plane;
       const float* b = bias_.data() + size_t(grp) * ocg;
-      if (plane < 8) {
-        // A few output pixels (e.g. a convolution down to 1x1): the packed kernel works on
-        // 16-pixel strips, OpenBLAS's matrix-vector paths waste nothing here.
-        const float* B = src;
-        if (!pointwise) {
-          im2colRows(src, icg, inH, inW, g_, outW, 0, outH, col);
-          B = col;
-        }
-        gemm(false, false, ocg, plane, K, 1.f, weight_.data() + size_t(grp) * ocg * K, K, B, plane,
-             0.f, y, plane);
-        biasActivate(y, ocg, plane, b, act_);
-        continue;
-      }
+      // MNN numbers the output pixels of the whole batch for its GEMM blocks.
+      const int first = n * plane, total = batch * plane;
       if (pointwise) {
-        gemmBiasAct(packed_[grp], src, plane, plane, b, act_, y, plane);
+        gemmMnnRounding(packed_[grp], src, plane, plane, first, total, b, act_, y, plane);
         continue;
       }
       for (int oy0 = 0; oy0 < outH; oy0 += chunkRows) {
         const int oy1 = std::min(outH, oy0 + chunkRows);
         const int cols = (oy1 - oy0) * outW;
         im2colRows(src, icg, inH, inW, g_, outW, oy0, oy1, col);
-        gemmBiasAct(packed_[grp], col, cols, cols, b, act_, y + size_t(oy0) * outW, plane);
+        gemmMnnRounding(packed_[grp], col, cols, cols, first + oy0 * outW, total, b, act_,
+                        y + size_t(oy0) * outW, plane);
       }
     }
   }

@@ -2,7 +2,8 @@
 // Pointwise (1x1, stride 1, no padding) convolutions are one packed GEMM per image and group,
 // reading the input in place; other kernels build im2col panels a few output rows at a time
 // (small enough to stay in cache) and multiply them; depthwise convolutions use a dedicated
-// direct kernel; 3x3 stride-1 convolutions with many channels use Winograd (winograd.hpp).
+// direct kernel; stride-1 square kernels use Winograd where MNN's cost model does
+// (winograd.hpp), with MNN's tile size, so the outputs round as MNN's do.
 // Bias and activation are applied as the GEMM stores its results.
 #pragma once
 
@@ -14,7 +15,7 @@
 
 namespace mnnq::exec {
 
-class Winograd3x3;
+class Winograd;
 
 struct ConvGeometry {
   int kernelY = 1, kernelX = 1;
@@ -28,8 +29,10 @@ struct ConvGeometry {
 class Conv2DKernel {
  public:
   // weight: [outChannels][inChannels/group][kernelY][kernelX]; bias: [outChannels] or empty.
+  // outH/outW: the output size the model plans (MNN picks the algorithm from it); 0 = unknown,
+  // no Winograd.
   Conv2DKernel(const ConvGeometry& geometry, std::vector<float> weight, std::vector<float> bias,
-               Activation activation);
+               Activation activation, int outH = 0, int outW = 0);
   ~Conv2DKernel();
 
   // in: [batch][inChannels][inH][inW]; out: [batch][outChannels][outH][outW].
@@ -37,12 +40,14 @@ class Conv2DKernel {
 
   const ConvGeometry& geometry() const { return g_; }
   bool isDepthwise() const { return depthwise_; }
+  // Winograd output tile size in use (2, 4, 6), 0 for the GEMM paths.
+  int winogradUnit() const;
 
  private:
   ConvGeometry g_;
   std::vector<float> weight_;         // as given (depthwise: [channels][kY][kX])
   std::vector<PackedMatrix> packed_;  // other convolutions: one [ocg x icg*kY*kX] per group
-  std::unique_ptr<Winograd3x3> winograd_;  // 3x3 stride-1 convolutions with enough channels
+  std::vector<Winograd> winograd_;    // one per group where MNN would use Winograd
   std::vector<float> bias_;
   Activation act_;
   bool depthwise_;

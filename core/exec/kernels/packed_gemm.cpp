@@ -4,6 +4,7 @@
 #include "simd.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace mnnq::exec {
@@ -23,11 +24,11 @@ constexpr int kR = PackedMatrix::kRows;
 // R rows x 16 columns of C. `a` is the packed block, B points at column n of row 0.
 template <int R>
 [[gnu::always_inline]] inline void tile(const float* __restrict a, const float* __restrict B,
-                                        size_t ldb, int K, const float* bias, Activation act,
-                                        float* C, size_t ldc, int cols) {
+                                        size_t ldb, int K, const float* bias, bool biasLast,
+                                        Activation act, float* C, size_t ldc, int cols) {
   v8 acc[R][2];
   for (int r = 0; r < R; ++r) {
-    const v8 b = V8_SPLAT(bias ? bias[r] : 0.f);
+    const v8 b = V8_SPLAT(bias && !biasLast ? bias[r] : 0.f);
     acc[r][0] = b;
     acc[r][1] = b;
   }
@@ -41,6 +42,12 @@ template <int R>
       acc[r][1] += av * b1;
     }
   }
+  if (bias && biasLast)
+    for (int r = 0; r < R; ++r) {
+      const v8 b = V8_SPLAT(bias[r]);
+      acc[r][0] = acc[r][0] + b;
+      acc[r][1] = acc[r][1] + b;
+    }
   if (act != Activation::None) {
     const v8 zero = V8_SPLAT(0.f), six = V8_SPLAT(6.f);
     for (int r = 0; r < R; ++r)
@@ -66,20 +73,20 @@ template <int R>
 }
 
 [[gnu::always_inline]] inline void tileRows(int rows, const float* a, const float* B, size_t ldb,
-                                            int K, const float* bias, Activation act, float* C,
-                                            size_t ldc, int cols) {
+                                            int K, const float* bias, bool biasLast, Activation act,
+                                            float* C, size_t ldc, int cols) {
   switch (rows) {
-    case 6: tile<6>(a, B, ldb, K, bias, act, C, ldc, cols); break;
-    case 5: tile<5>(a, B, ldb, K, bias, act, C, ldc, cols); break;
-    case 4: tile<4>(a, B, ldb, K, bias, act, C, ldc, cols); break;
-    case 3: tile<3>(a, B, ldb, K, bias, act, C, ldc, cols); break;
-    case 2: tile<2>(a, B, ldb, K, bias, act, C, ldc, cols); break;
-    default: tile<1>(a, B, ldb, K, bias, act, C, ldc, cols); break;
+    case 6: tile<6>(a, B, ldb, K, bias, biasLast, act, C, ldc, cols); break;
+    case 5: tile<5>(a, B, ldb, K, bias, biasLast, act, C, ldc, cols); break;
+    case 4: tile<4>(a, B, ldb, K, bias, biasLast, act, C, ldc, cols); break;
+    case 3: tile<3>(a, B, ldb, K, bias, biasLast, act, C, ldc, cols); break;
+    case 2: tile<2>(a, B, ldb, K, bias, biasLast, act, C, ldc, cols); break;
+    default: tile<1>(a, B, ldb, K, bias, biasLast, act, C, ldc, cols); break;
   }
 }
 
 MNNQ_HOT void gemmStrips(const PackedMatrix& A, const float* B, int ldb, int N, const float* bias,
-                         Activation act, float* C, int ldc) {
+                         bool biasLast, Activation act, float* C, int ldc) {
   const int M = A.rows(), K = A.depth();
   const int blocks = (M + kR - 1) / kR;
   float* panel = nullptr;
@@ -109,8 +116,8 @@ MNNQ_HOT void gemmStrips(const PackedMatrix& A, const float* B, int ldb, int N, 
     }
     for (int blk = 0; blk < blocks; ++blk) {
       const int m0 = blk * kR;
-      tileRows(std::min(kR, M - m0), A.block(blk), b, bStride, K, bias ? bias + m0 : nullptr, act,
-               C + size_t(m0) * ldc + n0, size_t(ldc), cols);
+      tileRows(std::min(kR, M - m0), A.block(blk), b, bStride, K, bias ? bias + m0 : nullptr,
+               biasLast, act, C + size_t(m0) * ldc + n0, size_t(ldc), cols);
     }
   }
 }
@@ -118,9 +125,44 @@ MNNQ_HOT void gemmStrips(const PackedMatrix& A, const float* B, int ldb, int N, 
 }  // namespace
 
 void gemmBiasAct(const PackedMatrix& A, const float* B, int ldb, int N, const float* bias,
-                 Activation act, float* C, int ldc) {
+                 Activation act, float* C, int ldc, bool biasLast) {
   if (A.rows() == 0 || N <= 0) return;
-  gemmStrips(A, B, ldb, N, bias, act, C, ldc);
+  gemmStrips(A, B, ldb, N, bias, biasLast, act, C, ldc);
+}
+
+int mnnSplitSumPixel(int totalPixels) {
+  int left = totalPixels % kMnnPixelBlock;
+  if (left >= 20) left -= 20;
+  if (left >= 16) left -= 16;
+  while (left >= 5) left -= 5;
+  return left == 1 ? totalPixels - 1 : -1;
+}
+
+float mnnSplitSum(const PackedMatrix& A, int m, const float* b, size_t ldb) {
+  const int K = A.depth(), whole = K / 4 * 4;
+  float part[4] = {0.f, 0.f, 0.f, 0.f};
+  for (int k = 0; k < whole; ++k) part[k % 4] = std::fma(A.at(m, k), b[k * ldb], part[k % 4]);
+  float sum = (part[0] + part[2]) + (part[1] + part[3]);
+  for (int k = whole; k < K; ++k) sum = std::fma(A.at(m, k), b[k * ldb], sum);
+  return sum;
+}
+
+void gemmMnnRounding(const PackedMatrix& A, const float* B, int ldb, int N, int firstPixel,
+                     int totalPixels, const float* bias, Activation act, float* C, int ldc) {
+  if (A.rows() == 0 || N <= 0) return;
+  const int fullEnd = totalPixels / kMnnPixelBlock * kMnnPixelBlock;
+  const int split = std::min(N, std::max(0, fullEnd - firstPixel));  // columns in full blocks
+  if (split > 0) gemmStrips(A, B, ldb, split, bias, false, act, C, ldc);
+  if (split < N) gemmStrips(A, B + split, ldb, N - split, bias, true, act, C + split, ldc);
+  const int single = mnnSplitSumPixel(totalPixels) - firstPixel;
+  if (single < 0 || single >= N) return;
+  for (int m = 0; m < A.rows(); ++m) {
+    float v = mnnSplitSum(A, m, B + single, size_t(ldb));
+    if (bias) v = v + bias[m];
+    if (act != Activation::None) v = std::max(v, 0.f);
+    if (act == Activation::Relu6) v = std::min(v, 6.f);
+    C[size_t(m) * ldc + single] = v;
+  }
 }
 
 }  // namespace mnnq::exec

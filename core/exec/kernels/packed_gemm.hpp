@@ -26,6 +26,8 @@ class PackedMatrix {
   int depth() const { return K_; }
   // Block b: K groups of kRows values (row-major rows b*kRows.., zero beyond M).
   const float* block(int b) const { return data_.data() + std::size_t(b) * K_ * kRows; }
+  // A[m][k] as given.
+  float at(int m, int k) const { return data_[(std::size_t(m / kRows) * K_ + k) * kRows + m % kRows]; }
 
  private:
   int M_ = 0, K_ = 0;
@@ -33,8 +35,29 @@ class PackedMatrix {
 };
 
 // C[m][n] (row stride ldc) = act(sum_k A[m][k] * B[k][n] + bias[m]) for n in [0, N).
-// bias may be null. Single-threaded.
+// bias may be null. The sum runs over k in order with FMAs, starting from the bias, or from 0
+// with the bias added at the end when biasLast. Single-threaded.
 void gemmBiasAct(const PackedMatrix& A, const float* B, int ldb, int N, const float* bias,
-                 Activation act, float* C, int ldc);
+                 Activation act, float* C, int ldc, bool biasLast = false);
+
+// MNN's x86 AVX2 GEMM takes the pixels (columns) of an image in blocks of this many.
+constexpr int kMnnPixelBlock = 24;
+
+// The same product for columns [firstPixel, firstPixel + N) of a convolution over
+// totalPixels output pixels, rounded as MNN's CPU GEMM rounds each pixel: pixels in complete
+// blocks of kMnnPixelBlock start from the bias; the leftover pixels start from 0 and get the
+// bias at the end; a single leftover pixel that MNN's remainder kernel takes alone (see
+// mnnSplitSumPixel) sums k in four interleaved parts.
+void gemmMnnRounding(const PackedMatrix& A, const float* B, int ldb, int N, int firstPixel,
+                     int totalPixels, const float* bias, Activation act, float* C, int ldc);
+
+// The pixel of `totalPixels` whose product MNN's remainder kernel computes alone, with its
+// sum over k split in four (k % 4, whole groups of 4, added as (0 + 2) + (1 + 3), then the
+// rest of k one by one), or -1: the last pixel, when the leftover pixels after complete
+// blocks, taken 20, 16, then 5 at a time, leave exactly one.
+int mnnSplitSumPixel(int totalPixels);
+
+// That split sum for one output: sum over k of a(k) * b[k * ldb].
+float mnnSplitSum(const PackedMatrix& A, int m, const float* b, size_t ldb);
 
 }  // namespace mnnq::exec

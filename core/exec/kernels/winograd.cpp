@@ -1,3 +1,6 @@
+// Compiled with -ffp-contract=off (core/exec/CMakeLists.txt): every product and sum of the
+// transforms below is rounded on its own, as in MNN's AVX2 Winograd code (built without FMA).
+// The GEMM between them (packed_gemm.cpp) keeps its FMAs, as MNN's does.
 #include "winograd.hpp"
 
 #include "padded_plane.hpp"
@@ -5,151 +8,392 @@
 #include "simd.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace mnnq::exec {
 
-bool Winograd3x3::suits(const ConvGeometry& g) {
-  return g.kernelY == 3 && g.kernelX == 3 && g.strideY == 1 && g.strideX == 1 &&
-         g.dilateY == 1 && g.dilateX == 1 && g.group == 1 && g.inChannels >= 16 &&
-         g.outChannels >= 16;
+namespace {
+
+// MNN's GEMM works on blocks of this many tiles (AVX2 "ePack"); tiles of complete blocks take
+// the y-direction input transform in a second, differently ordered form (see kSrcPack*).
+constexpr int kTileBlock = kMnnPixelBlock;
+
+bool transformExists(int alpha, int unit, int k) {
+  if (k % 2 == 0) return false;  // MNN's F(3,4), F(5,4): output transforms not written here
+  return unit + k - 1 == alpha && (alpha == 4 || alpha == 6 || alpha == 8) && unit >= 2;
 }
 
-Winograd3x3::Winograd3x3(const ConvGeometry& g, const float* weight) : g_(g) {
-  const int O = g.outChannels, C = g.inChannels;
-  // U = G g G' with G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1], per (output, input) channel.
-  static const double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
-  std::vector<std::vector<float>> u(16, std::vector<float>(size_t(O) * C));
+}  // namespace
+
+int mnnWinogradUnit(const ConvGeometry& g, int outH, int outW) {
+  if (g.kernelY != g.kernelX || g.kernelY <= 1 || g.dilateX != 1 || g.dilateY != 1 ||
+      g.strideX != 1 || g.strideY != 1 || outH <= 0 || outW <= 0)
+    return 0;
+  const int ic = g.inChannels / g.group, oc = g.outChannels / g.group, k = g.kernelY;
+  // MNN: maxUnit = sqrt(output pixels per thread) within [2, 8]; candidate tiles need
+  // alpha = u + k - 1 in {4, 6, 8}; cost counts the transforms' and the GEMMs' operations.
+  int maxUnit = int(std::sqrt(float(outW * outH)));
+  maxUnit = std::max(2, std::min(8, maxUnit));
+  const float originCost = float(float(outW) * outH * (2.0 * ic) * oc * k * k);
+  int unit = 0, mnnUnit = 0;
+  float maxRate = 0.f;
+  for (int u = 2; u <= maxUnit; ++u) {
+    const int sui = u + k - 1;
+    if (sui != 4 && sui != 6 && sui != 8) continue;
+    const float su = float(sui);
+    const float tiles = float(((outW + u - 1) / u) * ((outH + u - 1) / u));
+    const float cost = ((2 * su) * su * su * ic + 2 * su * su * ic * oc + ((su + u) * u * (2 * su) * oc)) * tiles;
+    const float rate = originCost / cost;
+    if (rate > maxRate) {
+      maxRate = rate;
+      mnnUnit = u;
+    }
+  }
+  if (maxRate < 1.f) return 0;
+  unit = mnnUnit;
+  return transformExists(unit + k - 1, unit, k) ? unit : 0;
+}
+
+Winograd::Winograd(const ConvGeometry& g, int unit, const float* weight)
+    : g_(g), unit_(unit), alpha_(unit + g.kernelY - 1) {
+  const int k = g.kernelY;
+  if (g.group != 1 || g.kernelX != k || !transformExists(alpha_, unit, k))
+    throw std::invalid_argument("Winograd: no F(" + std::to_string(unit) + "," + std::to_string(k) +
+                                ") transform for this convolution");
+  const int O = g.outChannels, C = g.inChannels, a = alpha_;
+  // Points 0, 1, -1, 2, -2, ... and infinity (last). G[x][y] = p_x^y / f_x with
+  // f_x = prod_{i != x} (p_x - p_i) over the finite points (|f_0|), G's last row (0 .. 0 1);
+  // all in float as MNN computes them.
+  float p[8] = {0.f};
+  for (int i = 0, sign = 1; i < a - 1; ++i, sign = -sign) p[i + 1] = float(sign * (1 + i / 2));
+  float f[8];
+  for (int x = 0; x < a - 1; ++x) {
+    float prod = 1.f;
+    for (int i = 0; i < a - 1; ++i)
+      if (i != x) prod *= p[x] - p[i];
+    f[x] = prod;
+  }
+  f[a - 1] = 1.f;
+  if (f[0] < 0) f[0] = -f[0];
+  float G[8][7];
+  for (int x = 0; x < a; ++x)
+    for (int y = 0; y < k; ++y) {
+      float v;
+      if (x == a - 1) v = y == k - 1 ? 1.f : 0.f;
+      else v = (x == 0 && y == 0) ? 1.f : std::pow(p[x], float(y));
+      G[x][y] = v / f[x];
+    }
+  std::vector<std::vector<float>> u(size_t(a) * a, std::vector<float>(size_t(O) * C));
   for (int o = 0; o < O; ++o)
     for (int c = 0; c < C; ++c) {
-      const float* k = weight + (size_t(o) * C + c) * 9;
-      double gk[4][3];  // G g
-      for (int i = 0; i < 4; ++i)
-        for (int j = 0; j < 3; ++j)
-          gk[i][j] = G[i][0] * k[j] + G[i][1] * k[3 + j] + G[i][2] * k[6 + j];
-      for (int i = 0; i < 4; ++i)
-        for (int j = 0; j < 4; ++j)
-          u[i * 4 + j][size_t(o) * C + c] =
-              float(gk[i][0] * G[j][0] + gk[i][1] * G[j][1] + gk[i][2] * G[j][2]);
+      const float* w = weight + (size_t(o) * C + c) * k * k;
+      float gw[8][7];  // G g, sums in tap order
+      for (int i = 0; i < a; ++i)
+        for (int j = 0; j < k; ++j) {
+          float s = 0.f;
+          for (int l = 0; l < k; ++l) s += G[i][l] * w[l * k + j];
+          gw[i][j] = s;
+        }
+      for (int i = 0; i < a; ++i)  // (G g) G'
+        for (int j = 0; j < a; ++j) {
+          float s = 0.f;
+          for (int l = 0; l < k; ++l) s += gw[i][l] * G[j][l];
+          u[size_t(i) * a + j][size_t(o) * C + c] = s;
+        }
     }
-  for (int pos = 0; pos < 16; ++pos) u_.emplace_back(u[pos].data(), O, C, C);
+  for (auto& m : u) u_.emplace_back(m.data(), O, C, C);
 }
 
 namespace {
 
+// One-dimensional transforms of 8 tiles at once (one tile per lane), as MNN's AVX2 code writes
+// them. Input side: s[0..alpha) -> m[0..alpha), B' with the normalising factors.
+// "Unroll" forms: the x direction of every tile, and the y direction of tiles outside full
+// blocks; "Pack" forms: the y direction of tiles in full blocks of kTileBlock.
+#define MNNQ_SRC4(s, m)      \
+  do {                       \
+    (m)[0] = (s)[0] - (s)[2]; \
+    (m)[1] = (s)[1] + (s)[2]; \
+    (m)[2] = (s)[2] - (s)[1]; \
+    (m)[3] = (s)[3] - (s)[1]; \
+  } while (0)
+
+#define MNNQ_SRC6_UNROLL(s, m)                 \
+  do {                                         \
+    const v8 q0 = (s)[4] + (s)[2] * -4.f;      \
+    const v8 q1 = (s)[3] + (s)[1] * -4.f;      \
+    const v8 q2 = (s)[2] + (s)[0] * -4.f;      \
+    const v8 q3 = (s)[5] + (s)[3] * -4.f;      \
+    const v8 q4 = (s)[4] - (s)[2];             \
+    const v8 q5 = ((s)[3] - (s)[1]) * 2.f;     \
+    (m)[0] = q0 - q2;                          \
+    (m)[1] = q0 + q1;                          \
+    (m)[2] = q0 - q1;                          \
+    (m)[3] = q4 + q5;                          \
+    (m)[4] = q4 - q5;                          \
+    (m)[5] = q3 - q1;                          \
+  } while (0)
+
+#define MNNQ_SRC6_PACK(s, m)                                               \
+  do {                                                                     \
+    (m)[0] = (s)[0] * 4.f - (s)[2] * 5.f + (s)[4];                         \
+    (m)[1] = ((s)[1] + (s)[2]) * -4.f + (s)[3] + (s)[4];                   \
+    (m)[2] = ((s)[1] - (s)[2]) * 4.f + (s)[4] - (s)[3];                    \
+    (m)[3] = (s)[1] * -2.f - (s)[2] + (s)[3] * 2.f + (s)[4];               \
+    (m)[4] = (s)[1] * 2.f - (s)[2] - (s)[3] * 2.f + (s)[4];                \
+    (m)[5] = (s)[1] * 4.f - (s)[3] * 5.f + (s)[5];                         \
+  } while (0)
+
+#define MNNQ_SRC8_UNROLL(s, m)                                    \
+  do {                                                            \
+    const v8 e0 = ((s)[6] + (s)[2] * 36.f) + (s)[4] * -13.f;      \
+    const v8 e1 = ((s)[4] + (s)[0] * 36.f) + (s)[2] * -13.f;      \
+    const v8 e2 = ((s)[5] + (s)[1] * 36.f) + (s)[3] * -13.f;      \
+    const v8 e3 = ((s)[7] + (s)[3] * 36.f) + (s)[5] * -13.f;      \
+    (m)[0] = e1 - e0;                                             \
+    (m)[1] = e0 + e2;                                             \
+    (m)[2] = e0 - e2;                                             \
+    (m)[7] = e3 - e2;                                             \
+    const v8 n0 = ((s)[6] + (s)[2] * 9.f) + (s)[4] * -10.f;       \
+    const v8 n1 = ((s)[5] + (s)[1] * 18.f) + ((s)[5] + (s)[3] * -20.f); \
+    const v8 n2 = (s)[5] * 3.f + (s)[1] * 12.f;                   \
+    (m)[3] = n0 + n1;                                             \
+    (m)[4] = n0 - n1;                                             \
+    const v8 r0 = ((s)[6] + (s)[2] * 4.f) + (s)[4] * -5.f;        \
+    const v8 r1 = n2 + (s)[3] * -15.f;                            \
+    (m)[5] = r0 + r1;                                             \
+    (m)[6] = r0 - r1;                                             \
+  } while (0)
+
+#define MNNQ_SRC8_PACK(s, m)                                                                       \
+  do {                                                                                             \
+    (m)[0] = (s)[0] * 36.f - (s)[2] * 49.f + (s)[4] * 14.f - (s)[6];                               \
+    (m)[1] = ((s)[1] + (s)[2]) * 36.f - ((s)[3] + (s)[4]) * 13.f + ((s)[5] + (s)[6]);              \
+    (m)[2] = ((s)[2] - (s)[1]) * 36.f + ((s)[3] - (s)[4]) * 13.f + ((s)[6] - (s)[5]);              \
+    (m)[3] = (s)[1] * 18.f + (s)[2] * 9.f - (s)[3] * 20.f - (s)[4] * 10.f + (s)[5] * 2.f + (s)[6]; \
+    (m)[4] = (s)[2] * 9.f - (s)[1] * 18.f + (s)[3] * 20.f - (s)[4] * 10.f - (s)[5] * 2.f + (s)[6]; \
+    (m)[5] = (s)[1] * 12.f + (s)[2] * 4.f - (s)[3] * 15.f - (s)[4] * 5.f + (s)[5] * 3.f + (s)[6];  \
+    (m)[6] = (s)[2] * 4.f - (s)[1] * 12.f + (s)[3] * 15.f - (s)[4] * 5.f - (s)[5] * 3.f + (s)[6];  \
+    (m)[7] = (s)[3] * 49.f - (s)[1] * 36.f - (s)[5] * 14.f + (s)[7];                               \
+  } while (0)
+
+// Output side: s[0..alpha) -> m[0..unit), A'. One form per (alpha, unit), each with MNN's
+// grouping of the sums.
+#define MNNQ_DST_4_2(s, m)                   \
+  do {                                       \
+    (m)[0] = (s)[0] + (s)[1] + (s)[2];       \
+    (m)[1] = ((s)[1] - (s)[2]) + (s)[3];     \
+  } while (0)
+
+#define MNNQ_DST_6_2(s, m)                                          \
+  do {                                                              \
+    (m)[0] = (s)[0] + (s)[1] + (s)[2] + (s)[3] + (s)[4];            \
+    (m)[1] = ((s)[1] - (s)[2]) + ((s)[3] - (s)[4]) * 2.f + (s)[5];  \
+  } while (0)
+
+#define MNNQ_DST_6_4(s, m)                    \
+  do {                                        \
+    const v8 w0 = (s)[3] + (s)[4];            \
+    const v8 w1 = (s)[3] - (s)[4];            \
+    const v8 w2 = (s)[1] + (s)[2];            \
+    const v8 w3 = (s)[1] - (s)[2];            \
+    (m)[0] = (s)[0] + w2 + w0;                \
+    (m)[1] = w3 + w1 + w1;                    \
+    (m)[2] = w2 + w0 * 4.f;                   \
+    (m)[3] = w3 + w1 * 8.f + (s)[5];          \
+  } while (0)
+
+#define MNNQ_DST_8_2(s, m)                                                                  \
+  do {                                                                                      \
+    (m)[0] = (s)[0] + (s)[1] + (s)[2] + (s)[3] + (s)[4] + (s)[5] + (s)[6];                  \
+    (m)[1] = ((s)[1] - (s)[2]) + ((s)[3] - (s)[4]) * 2.f + ((s)[5] - (s)[6]) * 3.f + (s)[7]; \
+  } while (0)
+
+// alpha 8, unit 4 or 6: shared sums and differences of symmetric points, the last output also
+// takes the infinity point.
+#define MNNQ_DST_8_N(s, m, n)                                   \
+  do {                                                          \
+    const v8 p0 = (s)[1] + (s)[2], d0 = (s)[1] - (s)[2];        \
+    const v8 p1 = (s)[3] + (s)[4], d1 = (s)[3] - (s)[4];        \
+    const v8 p2 = (s)[5] + (s)[6], d2 = (s)[5] - (s)[6];        \
+    (m)[0] = (s)[0] + p0 + p1 + p2;                             \
+    (m)[1] = d0 + d1 * 2.f + d2 * 3.f;                          \
+    (m)[2] = p0 + p1 * 4.f + p2 * 9.f;                          \
+    (m)[3] = d0 + d1 * 8.f + d2 * 27.f;                         \
+    if ((n) == 6) {                                             \
+      (m)[4] = p0 + p1 * 16.f + p2 * 81.f;                      \
+      (m)[5] = d0 + d1 * 32.f + d2 * 243.f;                     \
+    }                                                           \
+    (m)[(n) - 1] = (m)[(n) - 1] + (s)[7];                       \
+  } while (0)
+
 typedef int v8i __attribute__((vector_size(32)));
 
-MNNQ_HOT void winogradImage(const ConvGeometry& g, const std::vector<PackedMatrix>& u,
-                            const float* in, int inH, int inW, const float* bias, Activation act,
-                            float* out, int outH, int outW) {
-  const int C = g.inChannels, O = g.outChannels;
-  const int th = (outH + 1) / 2, tw = (outW + 1) / 2, T = th * tw;
+struct ImageArgs {
+  const ConvGeometry* g;
+  const std::vector<PackedMatrix>* U;
+  const float* in;
+  int inH, inW;
+  const float* bias;
+  Activation act;
+  float* out;
+  int outH, outW;
+  int firstTile, fullBlockEnd;  // this image's first tile in the batch; end of complete blocks
+  int splitSumTile;             // tile of the batch whose products MNN sums in 4 parts, or -1
+};
 
-  // Zero-padded input split into even and odd columns: tile (ty, tx) reads rows 2ty..2ty+3 and
-  // columns tx, tx+1 of both sub-planes. 8 spare columns let 8-tile loads run past the last tile.
+// MNN's products for one tile taken alone by its remainder GEMM kernel (mnnSplitSumPixel).
+void splitSumProducts(const std::vector<PackedMatrix>& U, const float* V, size_t ldv,
+                      size_t posStrideV, int O, float* M, size_t posStrideM, size_t ldm) {
+  for (size_t pos = 0; pos < U.size(); ++pos)
+    for (int o = 0; o < O; ++o)
+      M[pos * posStrideM + o * ldm] = mnnSplitSum(U[pos], o, V + pos * posStrideV, ldv);
+}
+
+// One image with alpha = kAlpha, tile kUnit (compile-time, so the transforms unroll into
+// registers); instantiated inside one MNNQ_HOT function per tile size.
+template <int kAlpha, int kUnit>
+[[gnu::always_inline]] inline void winogradImage(const ImageArgs& args) {
+  constexpr int alpha = kAlpha, unit = kUnit;
+  const ConvGeometry& g = *args.g;
+  const std::vector<PackedMatrix>& U = *args.U;
+  const float* in = args.in;
+  const int inH = args.inH, inW = args.inW, outH = args.outH, outW = args.outW;
+  const float* bias = args.bias;
+  const Activation act = args.act;
+  float* out = args.out;
+  const int firstTile = args.firstTile, fullBlockEnd = args.fullBlockEnd;
+  const int splitTile = args.splitSumTile - firstTile;  // in this image, if in [0, T)
+  const int C = g.inChannels, O = g.outChannels, k = g.kernelY;
+  const int th = (outH + unit - 1) / unit, tw = (outW + unit - 1) / unit, T = th * tw;
+  const int a2 = alpha * alpha;
+
+  // Zero-padded input with its columns dealt into `unit` sub-planes: column x of tile tx is
+  // sub-plane x % unit at tx + x / unit, so the same column of 8 consecutive tiles is one load.
   PaddedPlane plane;
-  plane.phases = 2;
-  plane.rows = 2 * th + 2;
-  plane.width = tw + 9;
+  plane.phases = unit;
+  plane.rows = unit * th + k - 1;
+  plane.width = tw + (alpha - 1) / unit + 9;
   float* padded = scratch(1, size_t(C) * plane.size());
   for (int c = 0; c < C; ++c) {
     PaddedPlane pc = plane;
     pc.data = padded + size_t(c) * plane.size();
     fillPlane(in + size_t(c) * inH * inW, inH, inW, g.padTop, g.padLeft, pc);
   }
+  const size_t phaseSize = size_t(plane.rows) * plane.width;
 
-  // Tiles per block: transformed input (16 x C) and products (16 x O) of a block in ~512 KiB.
-  const int TB = std::max(16, std::min(512, int((512 * 1024 / 4) / (16 * (C + O))) / 16 * 16));
-  // Rows of V have 8 spare columns: the last 8-tile store of a row may run past the block.
-  const int ldv = TB + 8;
-  float* V = scratch(2, size_t(16) * C * ldv);
-  float* M = scratch(0, size_t(16) * O * TB + 8);
+  // Tiles per block: transformed input (a2 x C) and products (a2 x O) in ~512 KiB.
+  const int TB = std::max(16, std::min(512, int((512 * 1024 / 4) / (a2 * (C + O))) / 16 * 16));
+  const int ldv = TB + 8;  // 8 spare columns: the last 8-tile store of a row may run past
+  float* V = scratch(2, size_t(a2) * C * ldv);
+  float* M = scratch(0, size_t(a2) * O * TB + 8);
   const v8 zero = V8_SPLAT(0.f), six = V8_SPLAT(6.f);
-  const v8i lo = {0, 8, 1, 9, 2, 10, 3, 11}, hi = {4, 12, 5, 13, 6, 14, 7, 15};
 
   for (int t0 = 0; t0 < T; t0 += TB) {
     const int nb = std::min(TB, T - t0);
-    // 1. V[pos][c][t] = (B' d B)[pos] for every tile t of the block, 8 tiles at a time.
+    // 1. V[pos][c][t] = (B' d B)[pos]: along x for each tile row, then along y.
     for (int c = 0; c < C; ++c) {
       const float* base = padded + size_t(c) * plane.size();
       for (int t = t0; t < t0 + nb;) {
         const int ty = t / tw, tx = t % tw;
-        const int run = std::min(t0 + nb - t, tw - tx);  // tiles left in this tile row
-        for (int k = 0; k < run; k += 8) {
-          v8 d[4][4];
-          for (int i = 0; i < 4; ++i) {
-            const float* e = base + size_t(2 * ty + i) * plane.width + tx + k;
-            const float* od = e + size_t(plane.rows) * plane.width;
-            d[i][0] = V8_LOAD(e);
-            d[i][1] = V8_LOAD(od);
-            d[i][2] = V8_LOAD(e + 1);
-            d[i][3] = V8_LOAD(od + 1);
+        int run = std::min(t0 + nb - t, tw - tx);  // tiles left in this tile row
+        const bool full = firstTile + t < fullBlockEnd;
+        if (full) run = std::min(run, fullBlockEnd - firstTile - t);  // one y form per run
+        for (int kk = 0; kk < run; kk += 8) {
+          v8 xt[alpha][alpha];  // [y][x frequency]
+          for (int y = 0; y < alpha; ++y) {
+            v8 s[alpha];
+            const float* row = base + size_t(unit * ty + y) * plane.width + tx + kk;
+            for (int x = 0; x < alpha; ++x) s[x] = V8_LOAD(row + (x % unit) * phaseSize + x / unit);
+            if (alpha == 4) MNNQ_SRC4(s, xt[y]);
+            else if (alpha == 6) MNNQ_SRC6_UNROLL(s, xt[y]);
+            else MNNQ_SRC8_UNROLL(s, xt[y]);
           }
-          v8 r[4][4];  // B' d  (B' = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1])
-          for (int j = 0; j < 4; ++j) {
-            r[0][j] = d[0][j] - d[2][j];
-            r[1][j] = d[1][j] + d[2][j];
-            r[2][j] = d[2][j] - d[1][j];
-            r[3][j] = d[1][j] - d[3][j];
-          }
-          float* v = V + size_t(c) * ldv + (t - t0) + k;
+          float* v = V + size_t(c) * ldv + (t - t0) + kk;
           const size_t posStride = size_t(C) * ldv;
-          for (int i = 0; i < 4; ++i) {  // (B' d) B
-            V8_STORE(v + (i * 4 + 0) * posStride, r[i][0] - r[i][2]);
-            V8_STORE(v + (i * 4 + 1) * posStride, r[i][1] + r[i][2]);
-            V8_STORE(v + (i * 4 + 2) * posStride, r[i][2] - r[i][1]);
-            V8_STORE(v + (i * 4 + 3) * posStride, r[i][1] - r[i][3]);
+          for (int x = 0; x < alpha; ++x) {
+            v8 s[alpha], m[alpha];
+            for (int y = 0; y < alpha; ++y) s[y] = xt[y][x];
+            if (alpha == 4) MNNQ_SRC4(s, m);
+            else if (alpha == 6) {
+              if (full) MNNQ_SRC6_PACK(s, m);
+              else MNNQ_SRC6_UNROLL(s, m);
+            } else {
+              if (full) MNNQ_SRC8_PACK(s, m);
+              else MNNQ_SRC8_UNROLL(s, m);
+            }
+            for (int y = 0; y < alpha; ++y) V8_STORE(v + (y * alpha + x) * posStride, m[y]);
           }
         }
         t += run;
       }
     }
-    // 2. M[pos] = U[pos] V[pos]: output channels x tiles.
-    for (int pos = 0; pos < 16; ++pos)
-      gemmBiasAct(u[pos], V + size_t(pos) * C * ldv, ldv, nb, nullptr, Activation::None,
+    // 2. M[pos] = U[pos] V[pos]: output channels x tiles, summed over input channels in order.
+    for (int pos = 0; pos < a2; ++pos)
+      gemmBiasAct(U[pos], V + size_t(pos) * C * ldv, ldv, nb, nullptr, Activation::None,
                   M + size_t(pos) * O * TB, TB);
-    // 3. Y = A' m A (A' = [1 1 1 0; 0 1 -1 -1]) + bias, activation, into the output.
+    if (splitTile >= t0 && splitTile < t0 + nb)
+      splitSumProducts(U, V + (splitTile - t0), ldv, size_t(C) * ldv, O, M + (splitTile - t0),
+                       size_t(O) * TB, TB);
+    // 3. Y = A' m A along y, then x; then + bias and the activation, into the output.
     for (int o = 0; o < O; ++o) {
       const v8 b = V8_SPLAT(bias ? bias[o] : 0.f);
       float* y = out + size_t(o) * outH * outW;
       for (int t = t0; t < t0 + nb;) {
         const int ty = t / tw, tx = t % tw;
         const int run = std::min(t0 + nb - t, tw - tx);
-        for (int k = 0; k < run; k += 8) {
-          const float* m = M + size_t(o) * TB + (t - t0) + k;
+        for (int kk = 0; kk < run; kk += 8) {
+          const float* m = M + size_t(o) * TB + (t - t0) + kk;
           const size_t posStride = size_t(O) * TB;
-          v8 s[2][4];
-          for (int j = 0; j < 4; ++j) {
-            const v8 m0 = V8_LOAD(m + (0 * 4 + j) * posStride), m1 = V8_LOAD(m + (1 * 4 + j) * posStride);
-            const v8 m2 = V8_LOAD(m + (2 * 4 + j) * posStride), m3 = V8_LOAD(m + (3 * 4 + j) * posStride);
-            s[0][j] = m0 + m1 + m2;
-            s[1][j] = m1 - m2 - m3;
+          v8 col[alpha][unit];  // [x frequency][output row]
+          for (int x = 0; x < alpha; ++x) {
+            v8 s[alpha];
+            for (int j = 0; j < alpha; ++j) s[j] = V8_LOAD(m + (j * alpha + x) * posStride);
+            if (alpha == 4) MNNQ_DST_4_2(s, col[x]);
+            else if (alpha == 6) {
+              if (unit == 2) MNNQ_DST_6_2(s, col[x]);
+              else MNNQ_DST_6_4(s, col[x]);
+            } else if (unit == 2) MNNQ_DST_8_2(s, col[x]);
+            else MNNQ_DST_8_N(s, col[x], unit);
           }
-          v8 q[2][2];
-          for (int i = 0; i < 2; ++i) {
-            q[i][0] = s[i][0] + s[i][1] + s[i][2] + b;
-            q[i][1] = s[i][1] - s[i][2] - s[i][3] + b;
-            for (int j = 0; j < 2; ++j) {
-              if (act == Activation::None) continue;
-              v8 a = q[i][j] > zero ? q[i][j] : zero;
-              if (act == Activation::Relu6) a = a < six ? a : six;
-              q[i][j] = a;
+          const int cnt = std::min(8, run - kk);
+          const int x0 = unit * (tx + kk), y0 = unit * ty;
+          const int rows = std::min(unit, outH - y0);
+          const int width = std::min(unit * cnt, outW - x0);
+          for (int i = 0; i < rows; ++i) {
+            v8 s[alpha], q[unit];
+            for (int x = 0; x < alpha; ++x) s[x] = col[x][i];
+            if (alpha == 4) MNNQ_DST_4_2(s, q);
+            else if (alpha == 6) {
+              if (unit == 2) MNNQ_DST_6_2(s, q);
+              else MNNQ_DST_6_4(s, q);
+            } else if (unit == 2) MNNQ_DST_8_2(s, q);
+            else MNNQ_DST_8_N(s, q, unit);
+            for (int j = 0; j < unit; ++j) {
+              v8 r = q[j] + b;
+              if (act != Activation::None) {
+                r = r > zero ? r : zero;
+                if (act == Activation::Relu6) r = r < six ? r : six;
+              }
+              q[j] = r;
             }
-          }
-          const int cnt = std::min(8, run - k);
-          const int x0 = 2 * (tx + k), y0 = 2 * ty;
-          for (int i = 0; i < 2 && y0 + i < outH; ++i) {
+            // Lanes are tiles: interleave into unit * 8 consecutive output columns.
             float* row = y + size_t(y0 + i) * outW + x0;
-            const v8 a = __builtin_shuffle(q[i][0], q[i][1], lo);
-            const v8 c2 = __builtin_shuffle(q[i][0], q[i][1], hi);
-            if (cnt == 8 && x0 + 16 <= outW) {
-              V8_STORE(row, a);
-              V8_STORE(row + 8, c2);
+            if (unit == 2 && width == 16) {
+              const v8i lo = {0, 8, 1, 9, 2, 10, 3, 11}, hi = {4, 12, 5, 13, 6, 14, 7, 15};
+              V8_STORE(row, __builtin_shuffle(q[0], q[1], lo));
+              V8_STORE(row + 8, __builtin_shuffle(q[0], q[1], hi));
             } else {
-              float tmp[16];
-              V8_STORE(tmp, a);
-              V8_STORE(tmp + 8, c2);
-              const int n = std::min(2 * cnt, outW - x0);
-              for (int e = 0; e < n; ++e) row[e] = tmp[e];
+              float tmp[unit][8];
+              for (int j = 0; j < unit; ++j) V8_STORE(tmp[j], q[j]);
+              if (width == unit * 8) {
+                for (int l = 0; l < 8; ++l)
+                  for (int j = 0; j < unit; ++j) row[l * unit + j] = tmp[j][l];
+              } else {
+                for (int e = 0; e < width; ++e) row[e] = tmp[e % unit][e / unit];
+              }
             }
           }
         }
@@ -159,12 +403,38 @@ MNNQ_HOT void winogradImage(const ConvGeometry& g, const std::vector<PackedMatri
   }
 }
 
+MNNQ_HOT void winograd42(const ImageArgs& a) { winogradImage<4, 2>(a); }
+MNNQ_HOT void winograd64(const ImageArgs& a) { winogradImage<6, 4>(a); }
+MNNQ_HOT void winograd86(const ImageArgs& a) { winogradImage<8, 6>(a); }
+MNNQ_HOT void winograd62(const ImageArgs& a) { winogradImage<6, 2>(a); }
+MNNQ_HOT void winograd84(const ImageArgs& a) { winogradImage<8, 4>(a); }
+MNNQ_HOT void winograd82(const ImageArgs& a) { winogradImage<8, 2>(a); }
+
 }  // namespace
 
-void Winograd3x3::run(const float* in, int inH, int inW, const float* bias, Activation act,
-                      float* out, int outH, int outW) const {
+void Winograd::run(const float* in, int batch, size_t imageStrideIn, int inH, int inW,
+                   const float* bias, Activation act, float* out, size_t imageStrideOut, int outH,
+                   int outW) const {
   if (outH <= 0 || outW <= 0) return;
-  winogradImage(g_, u_, in, inH, inW, bias, act, out, outH, outW);
+  const int tilesPerImage = ((outH + unit_ - 1) / unit_) * ((outW + unit_ - 1) / unit_);
+  // MNN numbers the tiles of the whole batch; the complete blocks of kTileBlock among them
+  // take the other y-direction input transform.
+  const int total = tilesPerImage * batch;
+  const int fullBlockEnd = total / kTileBlock * kTileBlock;
+  const int splitSumTile = mnnSplitSumPixel(total);
+  for (int n = 0; n < batch; ++n) {
+    const ImageArgs args{&g_, &u_, in + n * imageStrideIn, inH, inW, bias, act,
+                         out + n * imageStrideOut, outH, outW, n * tilesPerImage, fullBlockEnd,
+                         splitSumTile};
+    switch (alpha_ * 10 + unit_) {
+      case 42: winograd42(args); break;
+      case 64: winograd64(args); break;
+      case 86: winograd86(args); break;
+      case 62: winograd62(args); break;
+      case 84: winograd84(args); break;
+      default: winograd82(args); break;
+    }
+  }
 }
 
 }  // namespace mnnq::exec

@@ -1,13 +1,18 @@
-// 3x3 stride-1 convolution by Winograd's F(2x2, 3x3) (what MNN's CPU backend also uses for
-// these): every 2x2 block of outputs comes from a 4x4 input tile through
-//     Y = A' [ (G g G') .* (B' d B) ] A,
-// which turns the 36 multiplications of the direct form into 16; summed over input channels,
-// the elementwise products become 16 independent GEMMs (output channels x input channels) x
-// (input channels x tiles), run by the packed GEMM kernel. Tiles go in blocks sized for the L2
-// cache; the input and output transforms work on 8 tiles at a time in vectors.
-// F(4x4, 3x3) was tried (36 products per 16 outputs, 1.8x fewer than here): it halved mlsd's
-// 64-channel layers, but its rounding moved the ties of mlsd's local-maximum output away from
-// MNN's (86% of MNN's peaks found instead of 95%; the model test requires 90%), so not used.
+// Stride-1 square convolutions by Winograd's minimal filtering F(u x u, k x k), chosen and
+// computed the way MNN's CPU backend does on x86 AVX2 (ConvolutionPackWinograd, MNN 3.6), so
+// that mnnq's float outputs round like MNN's and not merely approximate the same sums:
+//  - which layers and which output tile u: MNN's cost model (mnnWinogradUnit below); tiles of
+//    alpha = u + k - 1 inputs with alpha in {4, 6, 8}, i.e. F(2,3), F(4,3), F(6,3), F(2,5),
+//    F(4,5), F(2,7);
+//  - the transform family: interpolation points 0, 1, -1, 2, -2, 3, -3 and infinity, the
+//    normalising factors divided into G (weights) and multiplied into B' (input side);
+//  - the arithmetic, operation by operation: weights transformed in float as G g G' with
+//    plain sums; input tiles transformed along x, then along y (MNN's hand-written expressions,
+//    with the variant it uses for tiles in full blocks of 24 and the one for the rest), no FMA
+//    contraction; the products summed over input channels in order with FMA (as MNN's AVX2
+//    GEMM); outputs transformed along y, then x, then the bias added and the activation applied.
+// Each of the alpha^2 elementwise products, summed over input channels, is one GEMM
+// (output channels x input channels) x (input channels x tiles) run by the packed GEMM kernel.
 #pragma once
 
 #include "activation.hpp"
@@ -18,22 +23,28 @@
 
 namespace mnnq::exec {
 
-class Winograd3x3 {
+// MNN's choice for a convolution of one group with this geometry and output size on one
+// thread: the output tile size u (2, 4 or 6), or 0 for its im2col/GEMM path. 0 as well for
+// shapes MNN would compute with Winograd but mnnq does not implement (even kernel sizes).
+int mnnWinogradUnit(const ConvGeometry& g, int outH, int outW);
+
+class Winograd {
  public:
-  // Worth it (and valid): 3x3, stride 1, no dilation, one group, enough channels that the
-  // GEMMs dominate the transforms.
-  static bool suits(const ConvGeometry& g);
+  // g: one group (group == 1); weight: [outChannels][inChannels][k][k]; unit from
+  // mnnWinogradUnit (2, 4 or 6 with k + unit - 1 in {4, 6, 8}).
+  Winograd(const ConvGeometry& g, int unit, const float* weight);
 
-  // weight: [outChannels][inChannels][3][3].
-  Winograd3x3(const ConvGeometry& g, const float* weight);
+  int unit() const { return unit_; }
 
-  // One image: in [inChannels][inH][inW] -> out [outChannels][outH][outW].
-  void run(const float* in, int inH, int inW, const float* bias, Activation act, float* out,
-           int outH, int outW) const;
+  // Images of one batch: in [batch][inChannels][inH][inW] -> out [batch][outChannels][outH][outW],
+  // consecutive images `imageStrideIn` / `imageStrideOut` floats apart.
+  void run(const float* in, int batch, size_t imageStrideIn, int inH, int inW, const float* bias,
+           Activation act, float* out, size_t imageStrideOut, int outH, int outW) const;
 
  private:
   ConvGeometry g_;
-  std::vector<PackedMatrix> u_;  // 16 transformed weight matrices, [outChannels x inChannels]
+  int unit_, alpha_;
+  std::vector<PackedMatrix> u_;  // alpha^2 transformed weight matrices, [outChannels x inChannels]
 };
 
 }  // namespace mnnq::exec

@@ -71,7 +71,7 @@ std::unique_ptr<OpKernel> makeConvolution(OpContext& ctx) {
   }
   if (outW <= 0 || outH <= 0) throw std::invalid_argument("convolution output would be empty");
   const Activation act = c.relu6 ? Activation::Relu6 : (c.relu ? Activation::Relu : Activation::None);
-  auto kernel = std::make_shared<Conv2DKernel>(g, std::move(w.weight), std::move(w.bias), act);
+  auto kernel = std::make_shared<Conv2DKernel>(g, std::move(w.weight), std::move(w.bias), act, outH, outW);
   ctx.outputs[0] = spatialOutput(in, s.n, g.outChannels, outH, outW);
   // Every output element is stored by the convolution kernels (bias and activation included).
   return writingAllOutputs(spatialKernel(in, ctx.outputs[0], [kernel](const float* x, int n, int, int h, int wd, float* y, int, int oh, int ow) {
