@@ -5,6 +5,8 @@
 // roundf), because the fidelity tests compare against the integers and scales MNN wrote.
 #pragma once
 
+#include "multiversion.hpp"
+
 #include <mnnq/plugin.hpp>
 
 #include <algorithm>
@@ -115,16 +117,43 @@ class ShardedRange {
   // Non-finite values are ignored (MNN's std::min/std::max skip NaN the same way).
   void update(uint32_t shard, uint32_t tensor, const float* data, uint64_t count) {
     const std::size_t k = std::size_t(shard) * tensors_ + tensor;
-    float lo = min_[k], hi = max_[k];
-    for (uint64_t i = 0; i < count; ++i) {
+    scanFinite(data, count, &min_[k], &max_[k]);
+    seen_[k] = 1;
+  }
+
+  // *lo = min(*lo, finite data), *hi = max(*hi, finite data). Vectorised: 8 running minima and
+  // maxima, reduced at the end. Min and max of the same values do not depend on the order they
+  // are taken in (only the sign of a zero could: callers use |min| and |max|).
+  MNNQ_PLUGIN_HOT static void scanFinite(const float* data, uint64_t count, float* lo, float* hi) {
+    using simd::f8;
+    using simd::i8;
+    const f8 largest = MNNQ_F8_SPLAT(std::numeric_limits<float>::max());
+    f8 lo0 = MNNQ_F8_SPLAT(*lo), hi0 = MNNQ_F8_SPLAT(*hi), lo1 = lo0, hi1 = hi0;
+    uint64_t i = 0;
+    // Two accumulators, so consecutive vectors do not wait for each other's compare.
+    for (; i + 16 <= count; i += 16) {
+      const f8 x0 = MNNQ_F8_LOAD(data + i), x1 = MNNQ_F8_LOAD(data + i + 8);
+      // |x| <= FLT_MAX: false for +-inf and NaN (NaN also fails the comparisons below).
+      const i8 finite0 = f8(i8(x0) & 0x7fffffff) <= largest;
+      const i8 finite1 = f8(i8(x1) & 0x7fffffff) <= largest;
+      lo0 = ((x0 < lo0) & finite0) ? x0 : lo0;
+      hi0 = ((x0 > hi0) & finite0) ? x0 : hi0;
+      lo1 = ((x1 < lo1) & finite1) ? x1 : lo1;
+      hi1 = ((x1 > hi1) & finite1) ? x1 : hi1;
+    }
+    float l = *lo, h = *hi;
+    for (int lane = 0; lane < 8; ++lane) {
+      l = std::min(l, std::min(lo0[lane], lo1[lane]));
+      h = std::max(h, std::max(hi0[lane], hi1[lane]));
+    }
+    for (; i < count; ++i) {
       const float x = data[i];
       if (!std::isfinite(x)) continue;
-      lo = std::min(lo, x);
-      hi = std::max(hi, x);
+      l = std::min(l, x);
+      h = std::max(h, x);
     }
-    min_[k] = lo;
-    max_[k] = hi;
-    seen_[k] = 1;
+    *lo = l;
+    *hi = h;
   }
 
   struct Merged {

@@ -23,12 +23,12 @@
 //     effect in MNN (doc C.3 / E).
 // The host shares scales across data-movement ops afterwards (MNNQ_CALIBRATOR_SHARE_SCALES, C.5).
 #include "common/quant_math.hpp"
+#include "kl_histogram.hpp"
 #include "kl_threshold.hpp"
 
 #include <mnnq/plugin.hpp>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <deque>
 #include <memory>
@@ -63,6 +63,8 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
     tensors_ = tensors;
     ranges_.reset(tensors.size(), num_shards);
     histograms_.assign(tensors.size(), std::vector<uint64_t>());
+    counters_.clear();
+    counters_.resize(num_shards);
     locks_.clear();
     for (std::size_t i = 0; i < tensors.size(); ++i) locks_.emplace_back();
     return 2;
@@ -74,7 +76,7 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
     if (pass == 0) {
       ranges_.update(shard, tensor, data, count);
     } else if (pass == 1) {
-      accumulateHistogram(tensor, data, count);
+      accumulateHistogram(shard, tensor, data, count);
     } else {
       throw sdk::Error("observe: KL has 2 passes, got pass " + std::to_string(pass),
                        MNNQ_INVALID_STATE);
@@ -128,29 +130,19 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
     float interval = 0.0f;  // 2048 / M, in float as MNN
   };
 
-  void accumulateHistogram(uint32_t tensor, const float* data, uint64_t count) {
+  void accumulateHistogram(uint32_t shard, uint32_t tensor, const float* data, uint64_t count) {
     if (limits_.size() != tensors_.size())
       throw sdk::Error("histogram pass before the range pass ended", MNNQ_INVALID_STATE);
     const Limit& l = limits_[tensor];
     if (!l.valid) return;
-    // Count into a local histogram, then add it under the tensor's lock (integer adds commute).
-    std::array<uint32_t, kKlBins> local{};
-    const float interval = l.interval;
-    uint64_t done = 0;
-    while (done < count) {
-      const uint64_t chunk = std::min<uint64_t>(count - done, 1u << 30);  // no uint32 overflow
-      for (uint64_t i = done; i < done + chunk; ++i) {
-        const float a = std::fabs(data[i]);
-        // MNN skips |x| <= 1e-6 (compared in double) before binning.
-        if (!(double(a) > 1e-6) || !std::isfinite(a)) continue;
-        int index = static_cast<int>(a * interval);
-        index = std::min(index, kKlBins - 1);
-        ++local[index];
-      }
+    // Count with the shard's counter (a shard is used by one thread at a time), then add to
+    // the tensor's histogram under its lock (integer adds commute).
+    KlBinCounter& counter = counters_.at(shard);
+    for (uint64_t done = 0; done < count;) {
+      const uint64_t chunk = std::min<uint64_t>(count - done, KlBinCounter::kMaxPending);
+      counter.add(data + done, chunk, l.interval);
       std::lock_guard<std::mutex> lock(locks_[tensor]);
-      auto& h = histograms_[tensor];
-      for (int b = 0; b < kKlBins; ++b) h[b] += local[b];
-      local.fill(0);
+      counter.flushInto(histograms_[tensor].data());
       done += chunk;
     }
   }
@@ -182,6 +174,7 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
   std::vector<Limit> limits_;
   std::vector<std::vector<uint64_t>> histograms_;
   std::deque<std::mutex> locks_;
+  std::vector<KlBinCounter> counters_;  // per shard
 };
 
 const mnnq_config_key kKeys[] = {
