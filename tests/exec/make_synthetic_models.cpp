@@ -5,8 +5,8 @@
 //
 //   exec_make_synthetic_models OUT_DIR     -> OUT_DIR/<name>/model.mnn, OUT_DIR/<name>/in*.npy
 //   exec_make_synthetic_models --quant-attrs MODEL.mnn OUT.mnn
-//       copy of MODEL with an int8 quant attribute (scale 1/64) on every tensor, to check which of
-//       these ops MNN's runtime then runs in int8 (none: the outputs stay the float ones).
+//       copy of MODEL with an int8 quant attribute (scale 1/64) on every tensor, to see which of
+//       these ops MNN's runtime then runs in int8 (only the pools of a windowed Pooling3D).
 #include "mnnq/core/graph.hpp"
 #include "mnnq/core/tensor.hpp"
 

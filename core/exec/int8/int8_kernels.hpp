@@ -17,4 +17,7 @@ std::unique_ptr<OpKernel> simulatedKernel(const Int8Plan& plan, int op, const Op
 // Convolution / ConvolutionDepthwise with coded int8 weights (int8_conv.cpp).
 std::unique_ptr<OpKernel> makeConvInt8(const OpContext& ctx, const QuantAttr& in, const QuantAttr& out);
 
+// Windowed Pooling3D whose lowered pools MNN runs in int8 with attribute `a` (int8_pooling3d.cpp).
+std::unique_ptr<OpKernel> makeWindowedPooling3DInt8(const OpContext& ctx, const QuantAttr& a);
+
 }  // namespace mnnq::exec::int8

@@ -375,13 +375,15 @@ std::unique_ptr<OpKernel> simulatedKernel(const Int8Plan& plan, int op, const Op
                                           std::unique_ptr<OpKernel> floatKernel) {
   const auto& o = ctx.op;
   // MNN lowers a windowed Pooling3D to Raster + Pooling + Raster + Pooling + Raster; a quant
-  // attribute of its input (forward) or output (backward) propagates through all of them, and
-  // MNN then runs both pools in int8 (checked with MNN 3.6.1, tests/exec/data/README.md). Not
-  // simulated: refuse rather than run it in float.
+  // attribute of its input (forward) or else of its output (backward) propagates through all of
+  // them, and MNN then runs both pools in int8 (int8_pooling3d.cpp).
   if (o.type == schema::OpType_Pooling3D && o.main.AsPool3D() && !o.main.AsPool3D()->isGlobal &&
-      !o.inputIndexes.empty() && !o.outputIndexes.empty() &&
-      (plan.attr(o.inputIndexes[0]) || plan.attr(o.outputIndexes[0])))
-    throw UnsupportedOp("windowed Pooling3D next to a quant attribute (MNN runs it in int8; not simulated)");
+      !o.inputIndexes.empty() && !o.outputIndexes.empty()) {
+    const QuantAttr* a = plan.attr(o.inputIndexes[0]);
+    if (!a) a = plan.attr(o.outputIndexes[0]);
+    if (a && !a->int8) throw UnsupportedOp("windowed Pooling3D next to a non-int8 quant attribute");
+    if (a) return makeWindowedPooling3DInt8(ctx, *a);
+  }
   if (!plan.int8Op(op)) {
     if (!Int8Plan::isDataMovement(o.type)) return floatKernel;
     std::vector<const QuantAttr*> outs;
