@@ -29,6 +29,7 @@
 #include <mnnq/plugin.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <deque>
 #include <memory>
@@ -101,10 +102,26 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
   void compute(std::vector<sdk::FeatureParams>& out) override {
     if (limits_.size() != tensors_.size())
       throw sdk::Error("compute() called before the range pass ended", MNNQ_INVALID_STATE);
-    // Tensors are independent: search them on several threads; each result depends only on
-    // its own histogram, so the output does not depend on the thread count.
+    // One search per distinct histogram: tensors that only move data (Reshape, Transpose, ...)
+    // have the same counts as their source, and the search depends only on the counts.
+    std::vector<std::size_t> search_of(tensors_.size(), kNoSearch);
+    std::vector<std::size_t> searches;  // tensor whose histogram each search reads
+    for (std::size_t t = 0; t < tensors_.size(); ++t) {
+      if (!limits_[t].valid || useMaxThreshold(tensors_[t])) continue;
+      for (std::size_t s = 0; s < searches.size() && search_of[t] == kNoSearch; ++s)
+        if (histograms_[searches[s]] == histograms_[t]) search_of[t] = s;
+      if (search_of[t] == kNoSearch) {
+        search_of[t] = searches.size();
+        searches.push_back(t);
+      }
+    }
+    // Searches are independent: run them on several threads, each taking the next one (they
+    // cost the same, but the threads may not get the same share of the machine). Each result
+    // depends only on its histogram, so the output does not depend on the thread count.
+    std::vector<int> thresholds(searches.size(), kKlBins - 1);
     const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-    const std::size_t workers = std::min<std::size_t>(hw, std::max<std::size_t>(1, tensors_.size()));
+    const std::size_t workers = std::min<std::size_t>(hw, std::max<std::size_t>(1, searches.size()));
+    std::atomic<std::size_t> next{0};
     std::vector<std::thread> pool;
     std::vector<std::exception_ptr> errors(workers);
     for (std::size_t w = 0; w < workers; ++w)
@@ -112,7 +129,10 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
         try {
           KlWorkspace ws;
           std::vector<float> hist(kKlBins);
-          for (std::size_t t = w; t < tensors_.size(); t += workers) out[t] = computeOne(t, hist, ws);
+          for (std::size_t s = next++; s < searches.size(); s = next++) {
+            normalisedHistogram(searches[s], hist);
+            thresholds[s] = klThresholdBin(hist.data(), ws);
+          }
         } catch (...) {
           errors[w] = std::current_exception();
         }
@@ -120,6 +140,8 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
     for (auto& th : pool) th.join();
     for (auto& e : errors)
       if (e) std::rethrow_exception(e);
+    for (std::size_t t = 0; t < tensors_.size(); ++t)
+      out[t] = params(t, search_of[t] == kNoSearch ? kKlBins - 1 : thresholds[search_of[t]]);
   }
 
  private:
@@ -147,10 +169,9 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
     }
   }
 
-  sdk::FeatureParams computeOne(std::size_t t, std::vector<float>& hist, KlWorkspace& ws) const {
-    sdk::FeatureParams p{};
-    const Limit& l = limits_[t];
-    if (!l.valid) return p;  // unseen or all |x| <= 1e-5: MNN writes scale 0; we leave it float
+  // The histogram as MNN's float bins hold it, normalised to sum 1 (float sum, then each
+  // value /= sum, as MNN).
+  void normalisedHistogram(std::size_t t, std::vector<float>& hist) const {
     const auto& counts = histograms_[t];
     float sum = 0.0f;
     for (int b = 0; b < kKlBins; ++b) {
@@ -158,7 +179,13 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
       sum += hist[b];
     }
     for (int b = 0; b < kKlBins; ++b) hist[b] /= sum;
-    const int threshold = useMaxThreshold(tensors_[t]) ? kKlBins - 1 : klThresholdBin(hist.data(), ws);
+  }
+
+  // Parameters of tensor t for threshold bin `threshold` (used only for valid tensors).
+  sdk::FeatureParams params(std::size_t t, int threshold) const {
+    sdk::FeatureParams p{};
+    const Limit& l = limits_[t];
+    if (!l.valid) return p;  // unseen or all |x| <= 1e-5: MNN writes scale 0; we leave it float
     // MNN: ((float)t + 0.5) / interval / Cf, evaluated in double, stored as float.
     p.valid = 1;
     p.scale = float((double(float(threshold)) + 0.5) / double(l.interval) / double(float(clamp_)));
@@ -167,6 +194,8 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
     p.max = float(clamp_);
     return p;
   }
+
+  static constexpr std::size_t kNoSearch = ~std::size_t(0);
 
   int clamp_;
   std::vector<sdk::TensorDesc> tensors_;

@@ -30,8 +30,14 @@ inline float mnnBinValue(uint64_t n) {
 // Scratch buffers for one search, so the 1920 candidate thresholds allocate nothing.
 template <class Real>
 struct KlWorkspaceT {
+  // Zero padding after bin 2047 (the merge loops run a fixed length per candidate and may read
+  // or add zeros up to one target bin width past the end).
+  static constexpr int kPad = 64;
+  std::vector<Real> hist;       // the histogram, padded
+  std::vector<Real> nonzero;    // 1 where hist is non-zero, padded
+  std::vector<Real> last;       // P's last value per candidate (tail folded in)
   std::vector<Real> quantized;  // 128 merged bins
-  std::vector<Real> expanded;   // candidate length + 1 (MNN may write one past the end)
+  std::vector<Real> expanded;   // candidate length + 1 (MNN may write one past the end), padded
 };
 using KlWorkspace = KlWorkspaceT<float>;
 
