@@ -19,21 +19,30 @@ SampleFeed::SampleFeed(const Graph& graph, InputSourceHandle& source,
 bool SampleFeed::load(uint64_t i, std::map<int, Tensor>& inputs) {
   if (cancelled_ && cancelled_()) throw RunCancelled();
   std::vector<float*> buffers;
-  inputs.clear();
+  // The caller's map is reused between samples (its buffers keep their memory); anything but
+  // this feed's inputs is dropped.
+  bool ours = inputs.size() == input_ids_.size();
+  for (int id : input_ids_) ours = ours && inputs.count(id);
+  if (!ours) inputs.clear();
   for (size_t k = 0; k < input_ids_.size(); ++k) {
     Tensor& t = inputs[input_ids_[k]];
+    t.i.clear();
     t.shape = templates_[k].shape;
     t.layout = templates_[k].layout;
     t.dtype = DType::Float32;
-    t.f.assign(static_cast<size_t>(t.elementCount()), 0.0f);
   }
   {
+    // A kept sample is copied straight into the (reused) buffers, without zeroing them first.
     std::lock_guard<std::mutex> lock(mutex_);
     auto hit = cache_.find(i);
     if (hit != cache_.end()) {
       for (size_t k = 0; k < input_ids_.size(); ++k) inputs[input_ids_[k]].f = hit->second[k];
       return true;
     }
+  }
+  for (size_t k = 0; k < input_ids_.size(); ++k) {
+    Tensor& t = inputs[input_ids_[k]];
+    t.f.assign(static_cast<size_t>(t.elementCount()), 0.0f);
   }
   for (size_t k = 0; k < input_ids_.size(); ++k) buffers.push_back(inputs[input_ids_[k]].f.data());
   std::string reason;
