@@ -147,6 +147,24 @@ float mnnSplitSum(const PackedMatrix& A, int m, const float* b, size_t ldb) {
   return sum;
 }
 
+MNNQ_HOT void mnnSplitSumColumn(const PackedMatrix& A, const float* b, size_t ldb, float* out,
+                                size_t ldo) {
+  const int M = A.rows(), K = A.depth(), whole = K / 4 * 4;
+  for (int blk = 0; blk * kR < M; ++blk) {
+    const float* a = A.block(blk);
+    float part[4][kR] = {};
+    for (int k = 0; k < whole; ++k) {
+      const float bk = b[k * ldb];
+      for (int r = 0; r < kR; ++r) part[k % 4][r] = std::fma(a[k * kR + r], bk, part[k % 4][r]);
+    }
+    float sum[kR];
+    for (int r = 0; r < kR; ++r) sum[r] = (part[0][r] + part[2][r]) + (part[1][r] + part[3][r]);
+    for (int k = whole; k < K; ++k)
+      for (int r = 0; r < kR; ++r) sum[r] = std::fma(a[k * kR + r], b[k * ldb], sum[r]);
+    for (int r = 0; r < kR && blk * kR + r < M; ++r) out[size_t(blk * kR + r) * ldo] = sum[r];
+  }
+}
+
 void gemmMnnRounding(const PackedMatrix& A, const float* B, int ldb, int N, int firstPixel,
                      int totalPixels, const float* bias, Activation act, float* C, int ldc) {
   if (A.rows() == 0 || N <= 0) return;
@@ -156,8 +174,9 @@ void gemmMnnRounding(const PackedMatrix& A, const float* B, int ldb, int N, int 
   if (split < N) gemmStrips(A, B + split, ldb, N - split, bias, true, act, C + split, ldc);
   const int single = mnnSplitSumPixel(totalPixels) - firstPixel;
   if (single < 0 || single >= N) return;
+  mnnSplitSumColumn(A, B + single, size_t(ldb), C + single, size_t(ldc));
   for (int m = 0; m < A.rows(); ++m) {
-    float v = mnnSplitSum(A, m, B + single, size_t(ldb));
+    float v = C[size_t(m) * ldc + single];
     if (bias) v = v + bias[m];
     if (act != Activation::None) v = std::max(v, 0.f);
     if (act == Activation::Relu6) v = std::min(v, 6.f);

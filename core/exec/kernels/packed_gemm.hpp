@@ -57,7 +57,9 @@ void gemmMnnRounding(const PackedMatrix& A, const float* B, int ldb, int N, int 
 // blocks, taken 20, 16, then 5 at a time, leave exactly one.
 int mnnSplitSumPixel(int totalPixels);
 
-// That split sum for one output: sum over k of a(k) * b[k * ldb].
+// That split sum for one output: sum over k of A[m][k] * b[k * ldb].
 float mnnSplitSum(const PackedMatrix& A, int m, const float* b, size_t ldb);
+// The same for every row m of A at once: out[m * ldo].
+void mnnSplitSumColumn(const PackedMatrix& A, const float* b, size_t ldb, float* out, size_t ldo);
 
 }  // namespace mnnq::exec

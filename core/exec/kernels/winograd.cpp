@@ -247,9 +247,9 @@ struct ImageArgs {
 // MNN's products for one tile taken alone by its remainder GEMM kernel (mnnSplitSumPixel).
 void splitSumProducts(const std::vector<PackedMatrix>& U, const float* V, size_t ldv,
                       size_t posStrideV, int O, float* M, size_t posStrideM, size_t ldm) {
+  (void)O;
   for (size_t pos = 0; pos < U.size(); ++pos)
-    for (int o = 0; o < O; ++o)
-      M[pos * posStrideM + o * ldm] = mnnSplitSum(U[pos], o, V + pos * posStrideV, ldv);
+    mnnSplitSumColumn(U[pos], V + pos * posStrideV, ldv, M + pos * posStrideM, ldm);
 }
 
 // One image with alpha = kAlpha, tile kUnit (compile-time, so the transforms unroll into
