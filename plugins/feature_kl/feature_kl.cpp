@@ -5,7 +5,8 @@
 // Passes (the host runs one forward over all samples per pass):
 //   0: min/max of every tensor (per shard, merged in endPass);
 //   1: 2048-bin histogram of |x| over [0, M], M = max(|min|, |max|), elements with
-//      |x| <= 1e-6 skipped, bin = min(int(|x| * 2048/M), 2047).
+//      |x| <= 1e-6 skipped, bin = min(int(|x| * 2048/M), 2047) (kl_histogram.cpp); only for
+//      tensors that are searched (not those that take THRESHOLD_MAX, below).
 // Counts are exact integers (uint64), so merging shards in any order gives the same histogram
 // whatever the thread count; compute() converts them to the float values MNN's accumulation
 // produces (mnnBinValue) before the search.
@@ -95,7 +96,9 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
       l.abs_max = m;
       l.valid = l.seen && m > 0.00001f;
       l.interval = l.valid ? float(kKlBins) / m : 0.0f;
-      if (l.valid) histograms_[t].assign(kKlBins, 0);
+      // Tensors that take the max threshold need M only: no histogram for them.
+      l.counted = l.valid && !useMaxThreshold(tensors_[t]);
+      if (l.counted) histograms_[t].assign(kKlBins, 0);
     }
   }
 
@@ -107,7 +110,7 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
     std::vector<std::size_t> search_of(tensors_.size(), kNoSearch);
     std::vector<std::size_t> searches;  // tensor whose histogram each search reads
     for (std::size_t t = 0; t < tensors_.size(); ++t) {
-      if (!limits_[t].valid || useMaxThreshold(tensors_[t])) continue;
+      if (!limits_[t].counted) continue;
       for (std::size_t s = 0; s < searches.size() && search_of[t] == kNoSearch; ++s)
         if (histograms_[searches[s]] == histograms_[t]) search_of[t] = s;
       if (search_of[t] == kNoSearch) {
@@ -148,6 +151,7 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
   struct Limit {
     bool seen = false;
     bool valid = false;
+    bool counted = false;  // valid and searched: histogrammed in pass 1
     float abs_max = 0.0f;
     float interval = 0.0f;  // 2048 / M, in float as MNN
   };
@@ -156,7 +160,7 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
     if (limits_.size() != tensors_.size())
       throw sdk::Error("histogram pass before the range pass ended", MNNQ_INVALID_STATE);
     const Limit& l = limits_[tensor];
-    if (!l.valid) return;
+    if (!l.counted) return;
     // Count with the shard's counter (a shard is used by one thread at a time), then add to
     // the tensor's histogram under its lock (integer adds commute).
     KlBinCounter& counter = counters_.at(shard);
