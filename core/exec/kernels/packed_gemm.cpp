@@ -11,7 +11,8 @@ namespace mnnq::exec {
 
 PackedMatrix::PackedMatrix(const float* A, int M, int K, int lda) : M_(M), K_(K) {
   const int blocks = (M + kRows - 1) / kRows;
-  data_.assign(size_t(blocks) * K * kRows, 0.f);
+  // 8 spare floats: a vector load of a block's last kRows values may read past them.
+  data_.assign(size_t(blocks) * K * kRows + 8, 0.f);
   for (int m = 0; m < M; ++m)
     for (int k = 0; k < K; ++k)
       data_[(size_t(m / kRows) * K + k) * kRows + m % kRows] = A[size_t(m) * lda + k];
@@ -149,19 +150,20 @@ float mnnSplitSum(const PackedMatrix& A, int m, const float* b, size_t ldb) {
 
 MNNQ_HOT void mnnSplitSumColumn(const PackedMatrix& A, const float* b, size_t ldb, float* out,
                                 size_t ldo) {
+  // The rows of a packed block are consecutive: one vector holds a tap of all kR rows (lanes
+  // past kR read the next tap, or the matrix's padding, and are dropped). Per lane this is
+  // exactly the scalar split sum, with the same FMAs.
   const int M = A.rows(), K = A.depth(), whole = K / 4 * 4;
   for (int blk = 0; blk * kR < M; ++blk) {
     const float* a = A.block(blk);
-    float part[4][kR] = {};
-    for (int k = 0; k < whole; ++k) {
-      const float bk = b[k * ldb];
-      for (int r = 0; r < kR; ++r) part[k % 4][r] = std::fma(a[k * kR + r], bk, part[k % 4][r]);
-    }
-    float sum[kR];
-    for (int r = 0; r < kR; ++r) sum[r] = (part[0][r] + part[2][r]) + (part[1][r] + part[3][r]);
-    for (int k = whole; k < K; ++k)
-      for (int r = 0; r < kR; ++r) sum[r] = std::fma(a[k * kR + r], b[k * ldb], sum[r]);
-    for (int r = 0; r < kR && blk * kR + r < M; ++r) out[size_t(blk * kR + r) * ldo] = sum[r];
+    v8 part[4] = {V8_SPLAT(0.f), V8_SPLAT(0.f), V8_SPLAT(0.f), V8_SPLAT(0.f)};
+    for (int k = 0; k < whole; k += 4)
+      for (int j = 0; j < 4; ++j) part[j] += V8_LOAD(a + (k + j) * kR) * V8_SPLAT(b[(k + j) * ldb]);
+    v8 sum = (part[0] + part[2]) + (part[1] + part[3]);
+    for (int k = whole; k < K; ++k) sum += V8_LOAD(a + k * kR) * V8_SPLAT(b[k * ldb]);
+    float lanes[8];
+    V8_STORE(lanes, sum);
+    for (int r = 0; r < kR && blk * kR + r < M; ++r) out[size_t(blk * kR + r) * ldo] = lanes[r];
   }
 }
 
@@ -170,10 +172,11 @@ void gemmMnnRounding(const PackedMatrix& A, const float* B, int ldb, int N, int 
   if (A.rows() == 0 || N <= 0) return;
   const int fullEnd = totalPixels / kMnnPixelBlock * kMnnPixelBlock;
   const int split = std::min(N, std::max(0, fullEnd - firstPixel));  // columns in full blocks
+  const int single = mnnSplitSumPixel(totalPixels) - firstPixel;  // the last pixel, if any
+  const int end = single >= 0 && single < N ? single : N;
   if (split > 0) gemmStrips(A, B, ldb, split, bias, false, act, C, ldc);
-  if (split < N) gemmStrips(A, B + split, ldb, N - split, bias, true, act, C + split, ldc);
-  const int single = mnnSplitSumPixel(totalPixels) - firstPixel;
-  if (single < 0 || single >= N) return;
+  if (split < end) gemmStrips(A, B + split, ldb, end - split, bias, true, act, C + split, ldc);
+  if (end == N) return;
   mnnSplitSumColumn(A, B + single, size_t(ldb), C + single, size_t(ldc));
   for (int m = 0; m < A.rows(); ++m) {
     float v = C[size_t(m) * ldc + single];
