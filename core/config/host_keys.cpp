@@ -35,6 +35,9 @@ const mnnq_config_key kHostKeys[] = {
      "per model input: [{name, shape: [ints], value}]; `shape` fixes dynamic dims", 1, 0},
     {"debug", MNNQ_VALUE_BOOL, "false",
      "after calibration, report per tensor the cosine and overflow of int8 against float", 1, 0},
+    {"bias_correction", MNNQ_VALUE_BOOL, "false",
+     "correct each int8 convolution's float bias for the mean error of its rounded weights "
+     "(better on most models, slightly worse on ppocr_cls; see README)", 1, 0},
     {"threads", MNNQ_VALUE_INT, "0", "worker threads, 0 = all cores; results do not depend on it",
      0, 1024},
     {"shards", MNNQ_VALUE_INT, "16",

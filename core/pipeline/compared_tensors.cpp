@@ -2,8 +2,6 @@
 
 #include "op_kinds.hpp"
 
-#include <set>
-
 namespace mnnq {
 namespace {
 
@@ -24,10 +22,47 @@ bool isComparison(const schema::OpT& op) {
   }
 }
 
+// The tensor a tie-preserving op computes its output from, or -1 if the op is not one: equal
+// values in that input give equal values in the output.
+int tiePreservingSource(const schema::OpT& op, const TensorParams& params) {
+  const auto& inputs = op.inputIndexes;
+  if (inputs.empty() || inputs[0] < 0) return -1;
+  switch (op.type) {
+    // Element-wise functions of one tensor (constant per-channel factors at most).
+    case schema::OpType_UnaryOp:
+    case schema::OpType_Sigmoid:
+    case schema::OpType_TanH:
+    case schema::OpType_ReLU:
+    case schema::OpType_ReLU6:
+    case schema::OpType_ELU:
+    case schema::OpType_Selu:
+    case schema::OpType_PReLU:
+    case schema::OpType_Scale:
+    case schema::OpType_BatchNorm:
+    // Resizing: nearest copies values, (bi)linear mixes equal neighbours into equal values.
+    case schema::OpType_Interp:
+      return inputs[0];
+    case schema::OpType_BinaryOp: {
+      // x op constant: constants are never calibrated, so "the only input with parameters".
+      int source = -1;
+      for (int t : inputs) {
+        if (t < 0 || !params.count(t)) continue;
+        if (source >= 0) return -1;
+        source = t;
+      }
+      return source;
+    }
+    default:
+      // The data input only (shape and index arguments are not feature tensors).
+      if (isSingleInputDataMovement(op.type) || isPooling(op.type)) return inputs[0];
+      return -1;
+  }
+}
+
 }  // namespace
 
-std::vector<std::string> keepComparedTensorsFloat(const Graph& graph, TensorParams& params) {
-  std::set<int> floats;
+std::set<int> comparedTensors(const Graph& graph, const TensorParams& params) {
+  std::set<int> compared;
   std::vector<int> work;
   for (int i = 0; i < graph.numOps(); ++i)
     if (isComparison(graph.op(i)))
@@ -36,17 +71,18 @@ std::vector<std::string> keepComparedTensorsFloat(const Graph& graph, TensorPara
   while (!work.empty()) {
     const int tensor = work.back();
     work.pop_back();
-    if (!floats.insert(tensor).second) continue;
+    if (!compared.insert(tensor).second) continue;
     const int producer = graph.producer(tensor);
-    // A tie in a moved or pooled value is a tie in the value it came from.
-    const schema::OpType type = producer < 0 ? schema::OpType_Input : graph.op(producer).type;
-    if (producer < 0 || !(isSingleInputDataMovement(type) || isPooling(type))) continue;
-    // The data input only (shape and index arguments are not feature tensors).
-    const auto& inputs = graph.op(producer).inputIndexes;
-    if (!inputs.empty() && inputs[0] >= 0) work.push_back(inputs[0]);
+    if (producer < 0) continue;
+    const int source = tiePreservingSource(graph.op(producer), params);
+    if (source >= 0) work.push_back(source);
   }
+  return compared;
+}
+
+std::vector<std::string> keepComparedTensorsFloat(const Graph& graph, TensorParams& params) {
   std::vector<std::string> names;
-  for (int tensor : floats)
+  for (int tensor : comparedTensors(graph, params))
     if (params.erase(tensor)) names.push_back(graph.tensorName(tensor));
   return names;
 }

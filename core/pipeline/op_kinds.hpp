@@ -34,4 +34,13 @@ inline bool isPooling(schema::OpType type) {
   return type == schema::OpType_Pooling || type == schema::OpType_Pooling3D;
 }
 
+// Nearest (resizeType 1) or bilinear (2) resizing: every output value is an input value or a
+// convex combination of input values, so it lies within the input's range. (Cubic and other
+// kernels can overshoot.)
+inline bool isRangeKeepingResize(const schema::OpT& op) {
+  if (op.type != schema::OpType_Interp) return false;
+  const auto* interp = op.main.AsInterp();
+  return interp && (interp->resizeType == 1 || interp->resizeType == 2);
+}
+
 }  // namespace mnnq

@@ -54,8 +54,8 @@ std::string convBlocker(const schema::OpT& op, const TensorParams& params,
     return "no inline float weights";
   }
   if (op.outputIndexes.empty()) return "no output";
-  if (!params.count(op.inputIndexes[0])) return "input tensor was not calibrated";
-  if (!params.count(op.outputIndexes[0])) return "output tensor was not calibrated";
+  if (!params.count(op.inputIndexes[0])) return "input tensor has no quantization parameters";
+  if (!params.count(op.outputIndexes[0])) return "output tensor has no quantization parameters";
   const int oc = conv->common->outputCount;
   if (oc <= 0 || conv->weight.size() % static_cast<size_t>(oc) != 0)
     return "weight count " + std::to_string(conv->weight.size()) +
@@ -67,7 +67,8 @@ int8_t toInt8(float v) {
   return static_cast<int8_t>(std::max(-128.0f, std::min(127.0f, std::round(v))));
 }
 
-void quantizeConv(schema::OpT& op, const mnnq_feature_params& in, const mnnq_feature_params& out,
+// Returns whether the bias was corrected.
+bool quantizeConv(schema::OpT& op, const mnnq_feature_params& in, const mnnq_feature_params& out,
                   const RewriteOptions& options) {
   auto* conv = op.main.AsConvolution2D();
   auto& common = *conv->common;
@@ -122,6 +123,18 @@ void quantizeConv(schema::OpT& op, const mnnq_feature_params& in, const mnnq_fea
   sym->outputDataType = schema::DataType_DT_INT8;
 
   if (conv->bias.size() != oc) conv->bias.assign(oc, 0.0f);
+  bool corrected = false;
+  // Deconvolution weights are laid out per input channel; the runtime dequantizes them anyway.
+  if (options.input_means && op.type != schema::OpType_Deconvolution) {
+    auto means = options.input_means->find(op.inputIndexes[0]);
+    if (means != options.input_means->end()) {
+      // The weights the runtime uses: integer times the channel's alpha (quantScale 1).
+      std::vector<float> dequantized(count);
+      for (uint64_t i = 0; i < count; ++i) dequantized[i] = values[i] * alpha[i / area];
+      corrected = correctBias(conv->weight, dequantized, static_cast<int>(oc),
+                              static_cast<int>(kh * kw), means->second, conv->bias);
+    }
+  }
   if (options.channels) {
     const int channels = options.channels(op.inputIndexes[0]);
     if (channels > 0) common.inputCount = channels;
@@ -132,6 +145,7 @@ void quantizeConv(schema::OpT& op, const mnnq_feature_params& in, const mnnq_fea
   op.externalPath.clear();
   conv->quanParameter = std::move(quan);
   conv->symmetricQuan = std::move(sym);
+  return corrected;
 }
 
 // A ReLU/ReLU6 op that MNN's runtime can fold into the convolution before it (common.relu or
@@ -221,7 +235,8 @@ RewriteReport rewriteQuantized(schema::NetT& net, const TensorParams& params,
         report.left_float.push_back({op.name, schema::EnumNameOpType(op.type), blocker});
         continue;
       }
-      quantizeConv(op, params.at(op.inputIndexes[0]), params.at(op.outputIndexes[0]), options);
+      if (quantizeConv(op, params.at(op.inputIndexes[0]), params.at(op.outputIndexes[0]), options))
+        ++report.biases_corrected;
       ++report.convolutions_quantized;
       continue;
     }
@@ -247,7 +262,7 @@ RewriteReport rewriteQuantized(schema::NetT& net, const TensorParams& params,
     }
     if (op.inputIndexes.size() != 1 || op.outputIndexes.size() != 1 ||
         !params.count(op.inputIndexes[0]) || !params.count(op.outputIndexes[0])) {
-      report.left_float.push_back({op.name, type_name, "input or output not calibrated"});
+      report.left_float.push_back({op.name, type_name, "input or output has no quantization parameters"});
       continue;
     }
     const auto& in = params.at(op.inputIndexes[0]);

@@ -5,12 +5,14 @@
 //     other fields; the list is rebuilt in ascending tensor order).
 //   * Convolution / ConvolutionDepthwise / Deconvolution with one input and calibrated input
 //     and output: float weights replaced by coded integers (IDSTQuan) + per-channel alpha,
-//     float bias kept, symmetricQuan written.
+//     float bias kept (corrected for the weights' mean rounding error when input means are
+//     given), symmetricQuan written.
 //   * When a calibrator quantized a convolution unit's output after its ReLU/ReLU6 (EMA), that
 //     activation is folded into the convolution (the only structural change).
 //   * Sigmoid/TanH ops become UnaryOp; UnaryOps get int8 lookup tables where MNN supports one.
 #pragma once
 
+#include "bias_correction.hpp"
 #include "tensor_params.hpp"
 
 #include "mnnq/core/graph.hpp"
@@ -34,6 +36,9 @@ struct RewriteOptions {
   QuantizeWeightsFn quantize_weights;
   // Channel count of a tensor as the runtime sees it (from shape inference).
   std::function<int(int tensor)> channels;
+  // Per-channel means of convolution inputs: when given, the float bias of each quantized
+  // convolution is corrected for the mean error of its int8 weights (bias_correction.hpp).
+  const ChannelMeans* input_means = nullptr;
 };
 
 // What happened to each op that could have been quantized, for the summary table.
@@ -47,6 +52,7 @@ struct RewriteReport {
   int convolutions_quantized = 0;
   int unary_tables = 0;
   int activations_folded = 0;  // ReLU/ReLU6 ops folded into the convolution before them
+  int biases_corrected = 0;    // convolutions whose float bias was corrected
   std::vector<FloatOp> left_float;
 };
 

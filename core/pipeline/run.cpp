@@ -2,9 +2,11 @@
 #include "mnnq/core/pipeline.hpp"
 
 #include "calibrate.hpp"
+#include "bias_correction.hpp"
 #include "calibration_tensors.hpp"
 #include "compared_tensors.hpp"
 #include "debug_report.hpp"
+#include "float_outputs.hpp"
 #include "fused_relu_params.hpp"
 #include "progress.hpp"
 #include "rewrite.hpp"
@@ -189,6 +191,12 @@ int runQuantization(const RunRequest& request) {
                             "BinaryOp clamps at int8 0, not at the zero point)");
   for (const auto& name : keepComparedTensorsFloat(graph, params))
     summary.tensors_without_params.push_back(name + ": compared by the model (int8 would create ties)");
+  const auto variable = [&](int t) {
+    return executor.dtype(t) == DType::Float32 && !executor.isConstant(t);
+  };
+  for (const auto& name : keepFloatResultsFloat(graph, variable, params))
+    summary.tensors_without_params.push_back(
+        name + ": computed in float and only copied to a graph output (int8 would only lose precision)");
   summary.tensors_quantized = params.size();
 
   // Optional per-tensor error report, before the (long) rewrite so it reflects exactly the
@@ -207,7 +215,35 @@ int runQuantization(const RunRequest& request) {
     summary.phases.push_back({"debug report", watch.lap(), outcome.usable_samples.size()});
   }
 
-  // 5. Rewrite a copy of the net (the graph stays the untouched source for the scale dump).
+  // 5. Input means of the convolutions that will be quantized, for bias correction: float
+  //    forwards over up to kBiasSamples usable samples spread over the set.
+  ChannelMeans input_means;
+  const bool bias_correction = request.config.value("bias_correction", false);
+  if (bias_correction) {
+    std::set<int> conv_inputs;
+    for (int i = 0; i < graph.numOps(); ++i) {
+      const schema::OpT& op = graph.op(i);
+      if ((op.type == schema::OpType_Convolution || op.type == schema::OpType_ConvolutionDepthwise) &&
+          op.inputIndexes.size() == 1 && !op.outputIndexes.empty() && !skip.count(op.name) &&
+          params.count(op.inputIndexes[0]) && params.count(op.outputIndexes[0]))
+        conv_inputs.insert(op.inputIndexes[0]);
+    }
+    constexpr size_t kBiasSamples = 32;
+    const auto& usable = outcome.usable_samples;
+    std::vector<uint64_t> samples;
+    const size_t n = std::min(kBiasSamples, usable.size());
+    for (size_t k = 0; k < n; ++k) samples.push_back(usable[k * usable.size() / n]);
+    if (!conv_inputs.empty() && !samples.empty()) {
+      ChannelMeanOptions mean_options;
+      mean_options.threads = request.threads;
+      mean_options.quiet = request.quiet;
+      mean_options.progress = request.progress;
+      input_means = measureChannelMeans(executor, conv_inputs, feed, samples, mean_options);
+      summary.phases.push_back({"bias correction", watch.lap(), samples.size()});
+    }
+  }
+
+  // 6. Rewrite a copy of the net (the graph stays the untouched source for the scale dump).
   Step rewrite_step(request, "quantize weights, rewrite");
   std::vector<uint8_t> source_bytes = serializeNet(graph.net());
   Graph rewritten = Graph::fromBuffer(source_bytes.data(), source_bytes.size(), graph.source());
@@ -220,12 +256,13 @@ int runQuantization(const RunRequest& request) {
     weights.quantize(d, r);
   };
   rewrite_options.channels = [&](int tensor) { return channelsOf(executor, tensor); };
+  if (bias_correction) rewrite_options.input_means = &input_means;
   summary.rewrite = rewriteQuantized(rewritten.net(), params, rewrite_options);
   summary.phases.push_back({"quantize weights, rewrite", watch.lap(),
                             static_cast<uint64_t>(summary.rewrite.convolutions_quantized)});
   rewrite_step.done();
 
-  // 6. Write atomically, then read the file back to prove it is a loadable model.
+  // 7. Write atomically, then read the file back to prove it is a loadable model.
   Step write_step(request, "write and verify");
   saveNet(rewritten.net(), request.output_path);
   Graph written = Graph::load(request.output_path);

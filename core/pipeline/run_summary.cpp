@@ -30,6 +30,7 @@ nlohmann::json RunSummary::toJson() const {
   j["convolutions_quantized"] = rewrite.convolutions_quantized;
   j["unary_tables"] = rewrite.unary_tables;
   j["activations_folded"] = rewrite.activations_folded;
+  j["biases_corrected"] = rewrite.biases_corrected;
   nlohmann::json left = nlohmann::json::array();
   for (const auto& op : rewrite.left_float)
     left.push_back({{"op", op.name}, {"type", op.type}, {"reason", op.reason}});
@@ -61,6 +62,9 @@ std::string RunSummary::toTable() const {
                      std::to_string(tensors_calibrated) + " calibrated");
   row("convolutions", std::to_string(rewrite.convolutions_quantized) + " int8");
   if (rewrite.unary_tables) row("unary lookup tables", std::to_string(rewrite.unary_tables));
+  if (rewrite.biases_corrected)
+    row("bias correction", std::to_string(rewrite.biases_corrected) +
+                               " convolution biases corrected for the weights' rounding error");
   if (rewrite.activations_folded)
     row("activations folded", std::to_string(rewrite.activations_folded) + " ReLU/ReLU6 into convolutions");
   if (!rewrite.left_float.empty()) {

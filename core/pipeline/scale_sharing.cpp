@@ -36,7 +36,8 @@ int shareScales(const Graph& graph, const std::vector<int>& order, TensorParams&
   int changed = 0;
   for (int index : order) {
     const schema::OpT& op = graph.op(index);
-    if (!isSingleInputDataMovement(op.type) && !isPooling(op.type)) continue;
+    if (!isSingleInputDataMovement(op.type) && !isPooling(op.type) && !isRangeKeepingResize(op))
+      continue;
     std::vector<int> inputs = featureInputs(op, params);
     if (inputs.size() != 1) continue;
     for (int output : op.outputIndexes) changed += copyParams(params, inputs[0], output);

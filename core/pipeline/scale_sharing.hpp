@@ -5,7 +5,13 @@
 //   1. Single-input data movement (Reshape, Permute, Transpose, Flatten, Squeeze, Unsqueeze,
 //      ExpandDims, ConvertTensor, Slice/SliceTf/StridedSlice, Crop, Padding, Tile, BroadcastTo)
 //      and pooling: outputs take the input's parameters (values are a subset of the input's,
-//      or averages of them).
+//      or averages of them). Nearest and bilinear Interp (resize) likewise: mnnq's addition,
+//      MNN's tool gives the resized tensor its own KL scale. A resized value is a convex
+//      combination of input values, so the input's range covers it; a separate, tighter KL
+//      threshold would clip a second time what the input's threshold already kept (MLSD's
+//      decoder: a 12% tighter range on the upsampled map shifted the score logits by about -1)
+//      and makes MNN's int8 Interp requantize. MNN's runtime itself propagates one attribute
+//      through Interp when the output has none (doc D.2.2).
 //   2. Concat: every input takes the output's parameters (the output range covers all
 //      inputs, so nothing is clipped). MNN merges chains of data movement into the concat's
 //      Raster, so the rule reaches back through them: in conv -> Permute -> Reshape -> Concat
