@@ -10,12 +10,13 @@ namespace {
 constexpr double kFixedOne = 4294967296.0;  // 2^32: fixed-point unit of the per-bin sums
 }
 
-AdmmHistogram::AdmmHistogram(float abs_max)
-    : abs_max_(abs_max), inv_abs_max_(1.0f / abs_max), counts_(kBins, 0), sums_(kBins, 0) {}
+AdmmHistogram::AdmmHistogram(float abs_max, int bins)
+    : bins_(bins), abs_max_(abs_max), inv_abs_max_(1.0f / abs_max), counts_(bins, 0), sums_(bins, 0) {}
 
 void AdmmHistogram::add(const float* data, uint64_t count) {
   const float inv = inv_abs_max_;
-  auto binOf = [inv](float a, uint64_t& fixed) {
+  const int kBins = bins_;
+  auto binOf = [inv, kBins](float a, uint64_t& fixed) {
     const float u = std::min(a * inv, 1.0f);
     fixed = static_cast<uint64_t>(double(u) * kFixedOne);
     return std::min(static_cast<int>(std::sqrt(u) * float(kBins)), kBins - 1);
@@ -58,7 +59,7 @@ void AdmmHistogram::add(const float* data, uint64_t count) {
 
 void AdmmHistogram::merge(std::vector<uint32_t>& counts, std::vector<uint64_t>& sums) {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (int b = 0; b < kBins; ++b) {
+  for (int b = 0; b < bins_; ++b) {
     counts_[b] += counts[b];
     sums_[b] += sums[b];
     counts[b] = 0;
@@ -72,8 +73,9 @@ uint64_t AdmmHistogram::elements() const {
   return n;
 }
 
-float AdmmHistogram::solve(int clamp, int iterations, float start) const {
+float AdmmHistogram::solve(int clamp, int iterations, float start, double tolerance) const {
   const double m = abs_max_;
+  const int kBins = bins_;
   // Prefix sums: count and sum of |x| (in x units) of bins 0..b-1.
   std::vector<double> prefix_count(kBins + 1, 0.0), prefix_sum(kBins + 1, 0.0);
   std::vector<double> bin_sum(kBins);
@@ -149,7 +151,9 @@ float AdmmHistogram::solve(int clamp, int iterations, float start) const {
     if (!(sum_qq > 0.0)) break;
     const float next = float(sum_qx / sum_qq);
     if (next == alpha) break;  // fixed point: later iterations change nothing
+    const bool converged = std::fabs(double(next) - double(alpha)) <= tolerance * double(alpha);
     alpha = next;
+    if (converged) break;
   }
   return alpha;
 }

@@ -27,10 +27,11 @@ namespace methods {
 
 class AdmmHistogram {
  public:
-  static constexpr int kBins = 16384;
+  static constexpr int kDefaultBins = 16384;
 
-  // abs_max: M, the largest |x| of the tensor (> 0).
-  explicit AdmmHistogram(float abs_max);
+  // abs_max: M, the largest |x| of the tensor (> 0). bins: resolution (a single sample's
+  // histogram needs fewer than a whole data set's).
+  explicit AdmmHistogram(float abs_max, int bins = kDefaultBins);
 
   // Adds |x| of every element (zeros and non-finite values contribute nothing to ADMM's sums
   // and are skipped). Thread-safe.
@@ -38,7 +39,9 @@ class AdmmHistogram {
 
   // Runs MNN's 300 iterations on the histogram and returns alpha (the feature scale).
   // start > 0 replaces MNN's initial alpha = M / (2.5 Cf) (tests step from given points).
-  float solve(int clamp, int iterations = 300, float start = 0.0f) const;
+  // The iteration stops at a fixed point, or (tolerance > 0) once a step changes alpha by at
+  // most tolerance * alpha.
+  float solve(int clamp, int iterations = 300, float start = 0.0f, double tolerance = 0.0) const;
 
   uint64_t elements() const;
 
@@ -48,6 +51,7 @@ class AdmmHistogram {
   // Adds a private histogram into the shared one and clears it.
   void merge(std::vector<uint32_t>& counts, std::vector<uint64_t>& sums);
 
+  int bins_;
   float abs_max_;
   float inv_abs_max_;
   std::mutex mutex_;

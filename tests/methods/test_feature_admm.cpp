@@ -176,3 +176,53 @@ TEST_CASE("ADMM features: an all-zero tensor gets no parameters", "[methods][adm
   Samples s(2, {std::vector<float>(100, 0.0f)});
   CHECK(runAdmm(s, 1, 1, 1)[0].valid == 0);
 }
+
+// admm_scope "sample": MNN's iteration per sample, alphas averaged in sample order.
+TEST_CASE("ADMM features, sample scope: the mean of hand-derived per-sample scales",
+          "[methods][admm]") {
+  // Sample 0: every |x| = 1 -> 1/127 (first test above); sample 1: every |x| = 2 -> 2/127;
+  // sample 2 all zero: says nothing about the scale and is left out of the mean.
+  Samples s = {{std::vector<float>{1, -1, 1, 0}},
+               {std::vector<float>{2, 2, -2, 0}},
+               {std::vector<float>{0, 0, 0, 0}}};
+  auto p = runAdmm(s, 1, 2, 2, R"({"admm_scope": "sample"})");
+  REQUIRE(p[0].valid == 1);
+  CHECK(p[0].scale == Approx(1.5 / 127).epsilon(1e-6));
+  // The data-set scope mixes both magnitudes into one minimum instead: three 1s and three 2s
+  // are the two-level case above scaled by 2 (1 settles on q = 64, 2 stays clamped at 127):
+  // alpha = (64 + 2*127)/(64^2 + 127^2).
+  auto d = runAdmm(s, 1, 2, 2);
+  CHECK(d[0].scale == Approx(318.0 / (64 * 64 + 127 * 127)).epsilon(1e-6));
+}
+
+TEST_CASE("ADMM features, sample scope: large samples match the exact per-sample iteration",
+          "[methods][admm]") {
+  // 6000 values per sample per tensor go through a 4096-bin histogram each; the exact
+  // reference iterates each sample alone (exactAdmm on a one-sample set) and averages.
+  const Samples s = syntheticKinds(6000);
+  auto p = runAdmm(s, 6, 3, 2, R"({"admm_scope": "sample"})");
+  for (int t = 0; t < 6; ++t) {
+    double sum = 0;
+    for (const auto& sample : s) sum += exactAdmm(Samples{sample}, t, 127);
+    const double exact = sum / double(s.size());
+    INFO("kind " << t << ": plugin " << p[t].scale << ", exact mean " << exact);
+    CHECK(std::fabs(p[t].scale - exact) <= 2e-3 * exact);
+  }
+}
+
+TEST_CASE("ADMM features, sample scope: the result does not depend on shards or threads",
+          "[methods][admm]") {
+  const Samples s = syntheticKinds(5000);
+  auto one = runAdmm(s, 6, 1, 1, R"({"admm_scope": "sample"})");
+  auto many = runAdmm(s, 6, 4, 3, R"({"admm_scope": "sample"})");
+  for (int t = 0; t < 6; ++t) CHECK(one[t].scale == many[t].scale);  // bitwise
+}
+
+TEST_CASE("ADMM features: an unknown admm_scope is refused by name", "[methods][admm]") {
+  try {
+    createCalibratorOrThrow("feature_admm", R"({"admm_scope": "both"})");
+    FAIL("accepted admm_scope \"both\"");
+  } catch (const std::exception& e) {
+    CHECK(std::string(e.what()).find("admm_scope") != std::string::npos);
+  }
+}
