@@ -162,8 +162,15 @@ ConfigKeySpec toConfigKeySpec(const mnnq_config_key& key, const std::string& own
   spec.bounded = key.min_value <= key.max_value;
   spec.min_value = key.min_value;
   spec.max_value = key.max_value;
-  if (spec.type == MNNQ_VALUE_STRING || spec.type == MNNQ_VALUE_STRING_LIST)
+  if (spec.type == MNNQ_VALUE_STRING || spec.type == MNNQ_VALUE_STRING_LIST) {
     spec.choices = choicesFromHelp(spec.help);
+    // The "{A|B} " prefix is markup for the host; listings show the choices in their own words.
+    if (!spec.choices.empty()) {
+      const auto close = spec.help.find('}');
+      const auto text = spec.help.find_first_not_of(' ', close + 1);
+      spec.help = text == std::string::npos ? std::string() : spec.help.substr(text);
+    }
+  }
   if (key.default_json) {
     try {
       spec.default_value = nlohmann::json::parse(key.default_json);

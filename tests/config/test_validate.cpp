@@ -168,6 +168,7 @@ TEST_CASE("key declarations: choices from help, bad declarations refused") {
   mnnq_config_key enum_key = {"mode", MNNQ_VALUE_STRING_LIST, "[\"a\"]", "{a|b} modes", 1, 0};
   ConfigKeySpec spec = toConfigKeySpec(enum_key, "p");
   CHECK(spec.choices == std::vector<std::string>{"a", "b"});
+  CHECK(spec.help == "modes");  // the markup is not shown to users
   CHECK(checkValue(spec, json::parse("[\"b\",\"a\"]")).empty());
   CHECK(checkValue(spec, json::parse("[\"c\"]")) ==
         "expected a list of strings, each one of a, b, given [\"c\"] (element 0 is \"c\")");
