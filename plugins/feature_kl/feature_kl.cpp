@@ -163,7 +163,11 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
     if (!l.counted) return;
     // Count with the shard's counter (a shard is used by one thread at a time), then add to
     // the tensor's histogram under its lock (integer adds commute).
-    KlBinCounter& counter = counters_.at(shard);
+    if (shard >= counters_.size())
+      throw sdk::Error("observe: shard " + std::to_string(shard) + " out of range (" +
+                           std::to_string(counters_.size()) + " prepared)",
+                       MNNQ_INVALID_STATE);
+    KlBinCounter& counter = counters_[shard];
     for (uint64_t done = 0; done < count;) {
       const uint64_t chunk = std::min<uint64_t>(count - done, KlBinCounter::kMaxPending);
       counter.add(data + done, chunk, l.interval);
