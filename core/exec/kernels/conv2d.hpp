@@ -3,7 +3,8 @@
 // reading the input in place; other kernels build im2col panels a few output rows at a time
 // (small enough to stay in cache) and multiply them; depthwise convolutions use a dedicated
 // direct kernel; stride-1 square kernels use Winograd where MNN's cost model does
-// (winograd.hpp), with MNN's tile size, so the outputs round as MNN's do.
+// (winograd.hpp), with MNN's tile size, so the outputs round as MNN's do -- unless the layer
+// has fewer than kMinWinogradTiles output tiles, where im2col + GEMM is faster (conv2d.cpp).
 // Bias and activation are applied as the GEMM stores its results.
 #pragma once
 
@@ -16,6 +17,10 @@
 namespace mnnq::exec {
 
 class Winograd;
+
+// Fewest Winograd output tiles per image (and group) for which a convolution follows MNN's
+// Winograd choice; below it, im2col + GEMM. The GEMM kernel's strip width (see conv2d.cpp).
+constexpr int kMinWinogradTiles = 16;
 
 struct ConvGeometry {
   int kernelY = 1, kernelX = 1;
@@ -30,9 +35,10 @@ class Conv2DKernel {
  public:
   // weight: [outChannels][inChannels/group][kernelY][kernelX]; bias: [outChannels] or empty.
   // outH/outW: the output size the model plans (MNN picks the algorithm from it); 0 = unknown,
-  // no Winograd.
+  // no Winograd. minWinogradTiles: tests lower it to exercise Winograd on small images.
   Conv2DKernel(const ConvGeometry& geometry, std::vector<float> weight, std::vector<float> bias,
-               Activation activation, int outH = 0, int outW = 0);
+               Activation activation, int outH = 0, int outW = 0,
+               int minWinogradTiles = kMinWinogradTiles);
   ~Conv2DKernel();
 
   // in: [batch][inChannels][inH][inW]; out: [batch][outChannels][outH][outW].

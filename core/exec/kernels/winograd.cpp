@@ -56,6 +56,10 @@ int mnnWinogradUnit(const ConvGeometry& g, int outH, int outW) {
   return transformExists(unit + k - 1, unit, k) ? unit : 0;
 }
 
+int winogradTiles(int unit, int outH, int outW) {
+  return ((outH + unit - 1) / unit) * ((outW + unit - 1) / unit);
+}
+
 Winograd::Winograd(const ConvGeometry& g, int unit, const float* weight)
     : g_(g), unit_(unit), alpha_(unit + g.kernelY - 1) {
   const int k = g.kernelY;

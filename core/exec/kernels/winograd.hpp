@@ -28,6 +28,10 @@ namespace mnnq::exec {
 // shapes MNN would compute with Winograd but mnnq does not implement (even kernel sizes).
 int mnnWinogradUnit(const ConvGeometry& g, int outH, int outW);
 
+// Output tiles of one image: ceil(outH / unit) * ceil(outW / unit), the N of each of the
+// alpha^2 GEMMs.
+int winogradTiles(int unit, int outH, int outW);
+
 class Winograd {
  public:
   // g: one group (group == 1); weight: [outChannels][inChannels][k][k]; unit from
