@@ -22,67 +22,81 @@ namespace {
 
 constexpr int kR = PackedMatrix::kRows;
 
-// R rows x 16 columns of C. `a` is the packed block, B points at column n of row 0.
-template <int R>
+// R rows x 8H columns of C (H = 2: 16 columns; H = 1: 8, for a last strip of at most 8
+// columns, which would otherwise spend half its multiplies on padding -- Winograd's GEMMs on a
+// few tiles are only such strips). Each lane gets the same FMAs in the same order either way.
+// `a` is the packed block, B points at column n of row 0.
+// GCC 12 reports lo[0] "maybe uninitialized" in the 8-wide instantiations although every
+// element is set first (a known false positive with vector-type arrays).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+template <int R, int H>
 [[gnu::always_inline]] inline void tile(const float* __restrict a, const float* __restrict B,
                                         size_t ldb, int K, const float* bias, bool biasLast,
                                         Activation act, float* C, size_t ldc, int cols) {
-  v8 acc[R][2];
+  v8 lo[R], hi[R];  // columns 0-7 and (H = 2) 8-15
   for (int r = 0; r < R; ++r) {
     const v8 b = V8_SPLAT(bias && !biasLast ? bias[r] : 0.f);
-    acc[r][0] = b;
-    acc[r][1] = b;
+    lo[r] = b;
+    hi[r] = b;
   }
   for (int k = 0; k < K; ++k) {
     const float* b = B + k * ldb;
-    const v8 b0 = V8_LOAD(b), b1 = V8_LOAD(b + 8);
+    const v8 b0 = V8_LOAD(b);
     const float* ak = a + k * kR;
-    for (int r = 0; r < R; ++r) {
-      const v8 av = V8_SPLAT(ak[r]);
-      acc[r][0] += av * b0;
-      acc[r][1] += av * b1;
+    if constexpr (H == 2) {
+      const v8 b1 = V8_LOAD(b + 8);
+      for (int r = 0; r < R; ++r) {
+        const v8 av = V8_SPLAT(ak[r]);
+        lo[r] += av * b0;
+        hi[r] += av * b1;
+      }
+    } else {
+      for (int r = 0; r < R; ++r) lo[r] += V8_SPLAT(ak[r]) * b0;
     }
   }
   if (bias && biasLast)
     for (int r = 0; r < R; ++r) {
       const v8 b = V8_SPLAT(bias[r]);
-      acc[r][0] = acc[r][0] + b;
-      acc[r][1] = acc[r][1] + b;
+      lo[r] = lo[r] + b;
+      hi[r] = hi[r] + b;
     }
   if (act != Activation::None) {
     const v8 zero = V8_SPLAT(0.f), six = V8_SPLAT(6.f);
-    for (int r = 0; r < R; ++r)
-      for (int h = 0; h < 2; ++h) {
-        v8 v = acc[r][h] > zero ? acc[r][h] : zero;  // also maps NaN to 0, as max(x, 0) does
-        if (act == Activation::Relu6) v = v < six ? v : six;
-        acc[r][h] = v;
+    for (int r = 0; r < R; ++r) {
+      lo[r] = lo[r] > zero ? lo[r] : zero;  // also maps NaN to 0, as max(x, 0) does
+      hi[r] = hi[r] > zero ? hi[r] : zero;
+      if (act == Activation::Relu6) {
+        lo[r] = lo[r] < six ? lo[r] : six;
+        hi[r] = hi[r] < six ? hi[r] : six;
       }
-  }
-  if (cols == 16) {
-    for (int r = 0; r < R; ++r) {
-      V8_STORE(C + r * ldc, acc[r][0]);
-      V8_STORE(C + r * ldc + 8, acc[r][1]);
     }
+  }
+  const v8* acc[2] = {lo, hi};
+  if (cols == 8 * H) {
+    for (int r = 0; r < R; ++r)
+      for (int h = 0; h < H; ++h) V8_STORE(C + r * ldc + 8 * h, acc[h][r]);
   } else {
-    float tmp[16];
+    float tmp[8 * H];
     for (int r = 0; r < R; ++r) {
-      V8_STORE(tmp, acc[r][0]);
-      V8_STORE(tmp + 8, acc[r][1]);
+      for (int h = 0; h < H; ++h) V8_STORE(tmp + 8 * h, acc[h][r]);
       std::memcpy(C + r * ldc, tmp, sizeof(float) * cols);
     }
   }
 }
+#pragma GCC diagnostic pop
 
+template <int H>
 [[gnu::always_inline]] inline void tileRows(int rows, const float* a, const float* B, size_t ldb,
                                             int K, const float* bias, bool biasLast, Activation act,
                                             float* C, size_t ldc, int cols) {
   switch (rows) {
-    case 6: tile<6>(a, B, ldb, K, bias, biasLast, act, C, ldc, cols); break;
-    case 5: tile<5>(a, B, ldb, K, bias, biasLast, act, C, ldc, cols); break;
-    case 4: tile<4>(a, B, ldb, K, bias, biasLast, act, C, ldc, cols); break;
-    case 3: tile<3>(a, B, ldb, K, bias, biasLast, act, C, ldc, cols); break;
-    case 2: tile<2>(a, B, ldb, K, bias, biasLast, act, C, ldc, cols); break;
-    default: tile<1>(a, B, ldb, K, bias, biasLast, act, C, ldc, cols); break;
+    case 6: tile<6, H>(a, B, ldb, K, bias, biasLast, act, C, ldc, cols); break;
+    case 5: tile<5, H>(a, B, ldb, K, bias, biasLast, act, C, ldc, cols); break;
+    case 4: tile<4, H>(a, B, ldb, K, bias, biasLast, act, C, ldc, cols); break;
+    case 3: tile<3, H>(a, B, ldb, K, bias, biasLast, act, C, ldc, cols); break;
+    case 2: tile<2, H>(a, B, ldb, K, bias, biasLast, act, C, ldc, cols); break;
+    default: tile<1, H>(a, B, ldb, K, bias, biasLast, act, C, ldc, cols); break;
   }
 }
 
@@ -117,8 +131,12 @@ MNNQ_HOT void gemmStrips(const PackedMatrix& A, const float* B, int ldb, int N, 
     }
     for (int blk = 0; blk < blocks; ++blk) {
       const int m0 = blk * kR;
-      tileRows(std::min(kR, M - m0), A.block(blk), b, bStride, K, bias ? bias + m0 : nullptr,
-               biasLast, act, C + size_t(m0) * ldc + n0, size_t(ldc), cols);
+      if (cols > 8)
+        tileRows<2>(std::min(kR, M - m0), A.block(blk), b, bStride, K, bias ? bias + m0 : nullptr,
+                    biasLast, act, C + size_t(m0) * ldc + n0, size_t(ldc), cols);
+      else
+        tileRows<1>(std::min(kR, M - m0), A.block(blk), b, bStride, K, bias ? bias + m0 : nullptr,
+                    biasLast, act, C + size_t(m0) * ldc + n0, size_t(ldc), cols);
     }
   }
 }
