@@ -86,6 +86,40 @@ template <int R, int H>
 }
 #pragma GCC diagnostic pop
 
+// 12 rows (two full packed blocks) x 8 columns: for a narrow last strip one 6 x 8 tile has only
+// 6 FMA chains, too few to hide the FMA latency; two blocks at once give 12. Same per-lane
+// arithmetic as tile<6, 1> on each block.
+[[gnu::always_inline]] inline void narrowPair(const float* __restrict a, const float* __restrict a2,
+                                              const float* __restrict B, size_t ldb, int K,
+                                              const float* bias, bool biasLast, Activation act,
+                                              float* C, size_t ldc, int cols) {
+  v8 acc[2 * kR];
+  for (int r = 0; r < 2 * kR; ++r) acc[r] = V8_SPLAT(bias && !biasLast ? bias[r] : 0.f);
+  for (int k = 0; k < K; ++k) {
+    const v8 b0 = V8_LOAD(B + k * ldb);
+    const float* ak = a + k * kR;
+    const float* ak2 = a2 + k * kR;
+    for (int r = 0; r < kR; ++r) acc[r] += V8_SPLAT(ak[r]) * b0;
+    for (int r = 0; r < kR; ++r) acc[kR + r] += V8_SPLAT(ak2[r]) * b0;
+  }
+  const v8 zero = V8_SPLAT(0.f), six = V8_SPLAT(6.f);
+  for (int r = 0; r < 2 * kR; ++r) {
+    v8 v = acc[r];
+    if (bias && biasLast) v = v + V8_SPLAT(bias[r]);
+    if (act != Activation::None) {
+      v = v > zero ? v : zero;
+      if (act == Activation::Relu6) v = v < six ? v : six;
+    }
+    if (cols == 8) {
+      V8_STORE(C + r * ldc, v);
+    } else {
+      float tmp[8];
+      V8_STORE(tmp, v);
+      std::memcpy(C + r * ldc, tmp, sizeof(float) * cols);
+    }
+  }
+}
+
 template <int H>
 [[gnu::always_inline]] inline void tileRows(int rows, const float* a, const float* B, size_t ldb,
                                             int K, const float* bias, bool biasLast, Activation act,
@@ -131,6 +165,12 @@ MNNQ_HOT void gemmStrips(const PackedMatrix& A, const float* B, int ldb, int N, 
     }
     for (int blk = 0; blk < blocks; ++blk) {
       const int m0 = blk * kR;
+      if (cols <= 8 && m0 + 2 * kR <= M) {
+        narrowPair(A.block(blk), A.block(blk + 1), b, bStride, K, bias ? bias + m0 : nullptr,
+                   biasLast, act, C + size_t(m0) * ldc + n0, size_t(ldc), cols);
+        ++blk;
+        continue;
+      }
       if (cols > 8)
         tileRows<2>(std::min(kR, M - m0), A.block(blk), b, bStride, K, bias ? bias + m0 : nullptr,
                     biasLast, act, C + size_t(m0) * ldc + n0, size_t(ldc), cols);
