@@ -11,7 +11,11 @@ constexpr double kFixedOne = 4294967296.0;  // 2^32: fixed-point unit of the per
 }
 
 AdmmHistogram::AdmmHistogram(float abs_max, int bins)
-    : bins_(bins), abs_max_(abs_max), inv_abs_max_(1.0f / abs_max), counts_(bins, 0), sums_(bins, 0) {}
+    : bins_(bins),
+      abs_max_(abs_max),
+      inv_abs_max_(1.0f / abs_max),
+      counts_(bins, 0),
+      sums_(bins, 0) {}
 
 void AdmmHistogram::add(const float* data, uint64_t count) {
   const float inv = inv_abs_max_;

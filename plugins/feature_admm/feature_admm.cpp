@@ -8,10 +8,11 @@
 //   "sample": MNN's iteration per sample, the alphas averaged over the samples
 //     (admm_sample_mean.hpp, one pass). It follows a tensor's typical range rather than the
 //     extremes of the whole data set: better on the UltraFace detectors, worse on the other
-//     fixture models (README, "ADMM scope"), hence an option and not the default.
+//     fixture models (README, "mnnq and quantized.out"), hence an option, not the default.
 //
-// Dataset scope. MNN feeds all N samples as one batch and iterates on the raw data (1.86 GB and 27 minutes on
-// the 320x240 face detector at 251 images). Here it streams in two passes with bounded memory:
+// Dataset scope. MNN feeds all N samples as one batch and iterates on the raw data (1.86 GB
+// and 27 minutes on the 320x240 face detector at 251 images). Here it streams in two passes
+// with bounded memory:
 //   0: max|x| per tensor (per shard, merged in endPass);
 //   1: for tensors with at most 256 Ki values over all samples (while a 32 MiB budget lasts),
 //      the values themselves (admm_exact.hpp): on few values single values decide where the
@@ -75,8 +76,8 @@ class AdmmCalibrator final : public sdk::FeatureCalibrator {
     return 2;
   }
 
-  void observe(uint32_t pass, uint32_t shard, uint64_t first_sample, uint32_t batch, uint32_t tensor,
-               const float* data, uint64_t count) override {
+  void observe(uint32_t pass, uint32_t shard, uint64_t first_sample, uint32_t batch,
+               uint32_t tensor, const float* data, uint64_t count) override {
     checkTensorArgument(tensor, num_tensors_, "observe");
     if (per_sample_) {
       if (pass != 0)
