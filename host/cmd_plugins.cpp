@@ -13,17 +13,9 @@
 namespace mnnq::cli {
 namespace {
 
-nlohmann::json keyJson(const ConfigKeySpec& key) {
-  nlohmann::json j = {{"name", key.name}, {"type", typeName(key.type)}, {"help", key.help}};
-  j["default"] = key.has_default ? key.default_value : nlohmann::json(nullptr);
-  if (key.bounded) j["range"] = {key.min_value, key.max_value};
-  if (!key.choices.empty()) j["choices"] = key.choices;
-  return j;
-}
-
 nlohmann::json pluginJson(const LoadedPlugin& plugin) {
   nlohmann::json keys = nlohmann::json::array();
-  for (const auto& key : plugin.keys()) keys.push_back(keyJson(key));
+  for (const auto& key : plugin.keys()) keys.push_back(configKeyJson(key));
   return {{"kind", kindShortName(plugin.kind())}, {"name", plugin.name()},
           {"version", plugin.version()},          {"abi", plugin.abiVersion()},
           {"description", plugin.description()},  {"file", plugin.file()},
@@ -97,7 +89,7 @@ int showPlugin(const PluginRegistry& registry, const std::string& name, bool jso
   if (name == "host") {
     if (json) {
       nlohmann::json keys = nlohmann::json::array();
-      for (const auto& key : hostConfigKeys()) keys.push_back(keyJson(key));
+      for (const auto& key : hostConfigKeys()) keys.push_back(configKeyJson(key));
       std::cout << nlohmann::json{{"name", "host"}, {"keys", keys}}.dump(2) << "\n";
     } else {
       std::cout << "host: keys the mnnq host reads itself, whatever plugins run\n";

@@ -83,6 +83,14 @@ std::string typeName(mnnq_value_type type) {
   return "unknown type " + std::to_string(static_cast<int>(type));
 }
 
+nlohmann::json configKeyJson(const ConfigKeySpec& spec) {
+  nlohmann::json j = {{"name", spec.name}, {"type", typeName(spec.type)}, {"help", spec.help}};
+  j["default"] = spec.has_default ? spec.default_value : nlohmann::json(nullptr);
+  if (spec.bounded) j["range"] = {spec.min_value, spec.max_value};
+  if (!spec.choices.empty()) j["choices"] = spec.choices;
+  return j;
+}
+
 std::string describeExpected(const ConfigKeySpec& spec) {
   std::string text;
   switch (spec.type) {

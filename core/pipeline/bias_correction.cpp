@@ -1,9 +1,6 @@
 #include "bias_correction.hpp"
 
-#include <atomic>
-#include <exception>
-#include <mutex>
-#include <thread>
+#include "parallel_samples.hpp"
 
 namespace mnnq {
 namespace {
@@ -54,31 +51,13 @@ ChannelMeans measureChannelMeans(const Executor& executor, const std::set<int>& 
   std::vector<ChannelMeans> per_sample(samples.size());
   std::vector<char> loaded(samples.size(), 0);
   Progress progress("bias correction", samples.size(), options.quiet, options.progress);
-  std::atomic<size_t> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto worker = [&] {
-    try {
-      std::map<int, Tensor> inputs;
-      for (size_t k = next++; k < samples.size(); k = next++) {
-        if (feed.load(samples[k], inputs)) {
-          MeanHook hook(executor, tensors, per_sample[k]);
-          executor.run(inputs, &hook);
-          loaded[k] = 1;
-        }
-        progress.advance();
-      }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(error_mutex);
-      if (!error) error = std::current_exception();
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < std::max(1u, options.threads); ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  progress.finish();
-  if (error) std::rethrow_exception(error);
+  forEachSampleInParallel<std::map<int, Tensor>>(
+      samples.size(), options.threads, progress, [&](size_t k, std::map<int, Tensor>& inputs) {
+        if (!feed.load(samples[k], inputs)) return;
+        MeanHook hook(executor, tensors, per_sample[k]);
+        executor.run(inputs, &hook);
+        loaded[k] = 1;
+      });
 
   ChannelMeans total;
   std::map<int, int> seen;

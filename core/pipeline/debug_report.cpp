@@ -1,15 +1,12 @@
 #include "debug_report.hpp"
 
+#include "parallel_samples.hpp"
 #include "progress.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdio>
-#include <exception>
-#include <mutex>
 #include <sstream>
-#include <thread>
 
 namespace mnnq {
 namespace {
@@ -83,32 +80,14 @@ std::vector<DebugRow> debugReport(const Graph& graph, const Executor& executor,
   // One accumulator map per sample, summed in sample order afterwards: deterministic.
   std::vector<std::map<int, Accumulator>> per_sample(samples.size());
   Progress progress("debug report", samples.size(), options.quiet, options.progress);
-  std::atomic<size_t> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto worker = [&] {
-    try {
-      std::map<int, Tensor> inputs;
-      for (size_t k = next++; k < samples.size(); k = next++) {
-        if (feed.load(samples[k], inputs)) {
-          ReferenceHook reference(params);
-          executor.run(inputs, &reference);
-          FakeQuantHook fake(params, reference.reference, per_sample[k]);
-          executor.run(inputs, &fake);
-        }
-        progress.advance();
-      }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(error_mutex);
-      if (!error) error = std::current_exception();
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < std::max(1u, options.threads); ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  progress.finish();
-  if (error) std::rethrow_exception(error);
+  forEachSampleInParallel<std::map<int, Tensor>>(
+      samples.size(), options.threads, progress, [&](size_t k, std::map<int, Tensor>& inputs) {
+        if (!feed.load(samples[k], inputs)) return;
+        ReferenceHook reference(params);
+        executor.run(inputs, &reference);
+        FakeQuantHook fake(params, reference.reference, per_sample[k]);
+        executor.run(inputs, &fake);
+      });
 
   std::map<int, Accumulator> total;
   for (const auto& sample : per_sample)

@@ -72,20 +72,12 @@ PluginRegistry discoverPlugins(const std::string& search_dir,
   return registry;
 }
 
-nlohmann::json keyJson(const ConfigKeySpec& key) {
-  nlohmann::json j = {{"name", key.name}, {"type", typeName(key.type)}, {"help", key.help}};
-  j["default"] = key.has_default ? key.default_value : nlohmann::json(nullptr);
-  if (key.bounded) j["range"] = {key.min_value, key.max_value};
-  if (!key.choices.empty()) j["choices"] = key.choices;
-  return j;
-}
-
 std::string pluginsJson(const std::string& search_dir, const std::vector<std::string>& plugin_dirs) {
   PluginRegistry registry = discoverPlugins(search_dir, plugin_dirs);
   nlohmann::json list = nlohmann::json::array();
   for (const auto& plugin : registry.plugins()) {
     nlohmann::json keys = nlohmann::json::array();
-    for (const auto& key : plugin->keys()) keys.push_back(keyJson(key));
+    for (const auto& key : plugin->keys()) keys.push_back(configKeyJson(key));
     list.push_back({{"kind", kindShortName(plugin->kind())},
                     {"name", plugin->name()},
                     {"version", plugin->version()},

@@ -44,6 +44,10 @@ std::string typeName(mnnq_value_type type);
 // Type plus bounds and choices, e.g. "integer in [1, 8]" or "one of RGB, BGR".
 std::string describeExpected(const ConfigKeySpec& spec);
 
+// The declaration as JSON (name, type, help, default, range, choices), as `mnnq plugins
+// --json` and the Python module's plugins() list it.
+nlohmann::json configKeyJson(const ConfigKeySpec& spec);
+
 // Checks `value` against the declaration; returns an empty string when it fits, else a reason
 // such as "expected an integer in [2, 8], given 9".
 std::string checkValue(const ConfigKeySpec& spec, const nlohmann::json& value);
