@@ -14,31 +14,15 @@
 // are. Applied to every quantized Convolution/ConvolutionDepthwise whose input means are known.
 #pragma once
 
-#include "progress.hpp"
-#include "sample_feed.hpp"
-
-#include "mnnq/core/executor.hpp"
-#include "mnnq/core/graph.hpp"
-
+#include <cstddef>
 #include <map>
-#include <set>
 #include <vector>
 
 namespace mnnq {
 
-// Graph tensor id -> mean of each channel over positions and samples.
+// Graph tensor id -> mean of each channel over positions and samples (measured with
+// measureChannelStats, channel_stats.hpp).
 using ChannelMeans = std::map<int, std::vector<double>>;
-
-struct ChannelMeanOptions {
-  unsigned threads = 1;
-  bool quiet = false;
-  ProgressCallback progress;
-};
-
-// Float forwards over `samples` (in this order; the result does not depend on the thread count).
-ChannelMeans measureChannelMeans(const Executor& executor, const std::set<int>& tensors,
-                                 SampleFeed& feed, const std::vector<uint64_t>& samples,
-                                 const ChannelMeanOptions& options);
 
 // Corrects `bias` (one per output channel) of a convolution whose float weights `weights`
 // ([out][in per group][kernel area]) were replaced by `quantized` (same layout, dequantized).

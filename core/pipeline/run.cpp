@@ -4,8 +4,10 @@
 #include "calibrate.hpp"
 #include "bias_correction.hpp"
 #include "calibration_tensors.hpp"
+#include "channel_stats.hpp"
 #include "compared_tensors.hpp"
 #include "debug_report.hpp"
+#include "equalization.hpp"
 #include "float_outputs.hpp"
 #include "fused_relu_params.hpp"
 #include "progress.hpp"
@@ -143,12 +145,48 @@ int runQuantization(const RunRequest& request) {
   summary.samples_total = feed.count();
   ExecutorOptions exec_options;
   exec_options.input_shapes = feed.inputShapes();
-  Executor executor(graph, exec_options);
-  CalibrationTensors tensors(graph, executor, skip);
   CalibratorHandle calibrator(*request.feature_calibrator, config_text);
   WeightQuantizerHandle weights(*request.weight_quantizer, config_text);
   summary.phases.push_back({"load model and plugins", watch.lap(), 0});
   load_step.done();
+
+  // 2b. Cross-layer equalisation of depthwise inputs (equalization.hpp), before calibration:
+  //     every pass, the scales and the written weights see the equalised model, which computes
+  //     the same float function as the original.
+  if (request.config.value("cross_layer_equalization", true)) {
+    const std::vector<EqualizationPair> pairs = findEqualizationPairs(graph);
+    if (!pairs.empty()) {
+      std::set<int> ranged;
+      for (const auto& pair : pairs) ranged.insert(pair.tensor);
+      // Channel ranges from a spread subset: the factors only need each channel's order of
+      // magnitude, and the pass should stay small next to calibration.
+      constexpr size_t kEqualizationSamples = 64;
+      const std::vector<uint64_t> samples = spreadSamples(feed.count(), kEqualizationSamples);
+      ChannelStatsOptions stats_options;
+      stats_options.phase = "equalize";
+      stats_options.threads = request.threads;
+      stats_options.quiet = request.quiet;
+      stats_options.progress = request.progress;
+      ChannelStatsMap ranges;
+      {
+        const Executor measuring(graph, exec_options);
+        ranges = measureChannelStats(measuring, ranged, feed, samples, stats_options);
+      }
+      int applied = 0;
+      for (const auto& pair : pairs) {
+        const auto found = ranges.find(pair.tensor);
+        if (found == ranges.end() ||
+            found->second.max_abs.size() != static_cast<size_t>(pair.channels))
+          continue;
+        applyEqualization(graph, pair, equalizationFactors(found->second.max_abs));
+        ++applied;
+      }
+      summary.equalized_pairs = applied;
+      summary.phases.push_back({"equalize", watch.lap(), samples.size()});
+    }
+  }
+  Executor executor(graph, exec_options);
+  CalibrationTensors tensors(graph, executor, skip);
 
   // 3. Calibration.
   CalibrationOptions cal_options;
@@ -231,14 +269,16 @@ int runQuantization(const RunRequest& request) {
     constexpr size_t kBiasSamples = 32;
     const auto& usable = outcome.usable_samples;
     std::vector<uint64_t> samples;
-    const size_t n = std::min(kBiasSamples, usable.size());
-    for (size_t k = 0; k < n; ++k) samples.push_back(usable[k * usable.size() / n]);
+    for (uint64_t k : spreadSamples(usable.size(), kBiasSamples)) samples.push_back(usable[k]);
     if (!conv_inputs.empty() && !samples.empty()) {
-      ChannelMeanOptions mean_options;
+      ChannelStatsOptions mean_options;
+      mean_options.phase = "bias correction";
       mean_options.threads = request.threads;
       mean_options.quiet = request.quiet;
       mean_options.progress = request.progress;
-      input_means = measureChannelMeans(executor, conv_inputs, feed, samples, mean_options);
+      for (auto& [tensor, stats] :
+           measureChannelStats(executor, conv_inputs, feed, samples, mean_options))
+        input_means[tensor] = std::move(stats.mean);
       summary.phases.push_back({"bias correction", watch.lap(), samples.size()});
     }
   }

@@ -31,6 +31,7 @@ nlohmann::json RunSummary::toJson() const {
   j["unary_tables"] = rewrite.unary_tables;
   j["activations_folded"] = rewrite.activations_folded;
   j["biases_corrected"] = rewrite.biases_corrected;
+  j["equalized_pairs"] = equalized_pairs;
   nlohmann::json left = nlohmann::json::array();
   for (const auto& op : rewrite.left_float)
     left.push_back({{"op", op.name}, {"type", op.type}, {"reason", op.reason}});
@@ -62,6 +63,9 @@ std::string RunSummary::toTable() const {
                      std::to_string(tensors_calibrated) + " calibrated");
   row("convolutions", std::to_string(rewrite.convolutions_quantized) + " int8");
   if (rewrite.unary_tables) row("unary lookup tables", std::to_string(rewrite.unary_tables));
+  if (equalized_pairs)
+    row("equalized", std::to_string(equalized_pairs) +
+                         " conv -> depthwise pairs (same float model, even channel ranges)");
   if (rewrite.biases_corrected)
     row("bias correction", std::to_string(rewrite.biases_corrected) +
                                " convolution biases corrected for the weights' rounding error");

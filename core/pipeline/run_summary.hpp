@@ -23,6 +23,7 @@ struct RunSummary {
   size_t tensors_calibrated = 0;   // tensors the calibrator saw
   size_t tensors_quantized = 0;    // tensors written with quantization parameters
   std::vector<std::string> tensors_without_params;  // "name: why"
+  int equalized_pairs = 0;  // conv -> depthwise pairs rescaled by cross-layer equalisation
   RewriteReport rewrite;
   std::vector<PhaseTiming> phases;
   double total_seconds = 0;

@@ -19,6 +19,13 @@ using namespace mnnq::test;
 
 namespace {
 
+// quantized.out has no cross-layer equalisation, and comparing its scales and weights needs the
+// same graph: mnnq's default rescales conv -> depthwise pairs (README, "mnnq and quantized.out").
+PipelineRun runLikeQuantizedOut(const std::string& model, nlohmann::json changes) {
+  changes["cross_layer_equalization"] = false;
+  return runPipeline(model, changes);
+}
+
 // KL: s = (t + 0.5) * M / (2048 * Cf) for a threshold bin t in [128, 2047], so one bin is at
 // most s / 128.5; with the same range M, "same bin or the next" means |s1 - s2| <= s / 128.5.
 // Our float activations differ from MNN's in the last bits (MNN runs 3x3 convolutions as
@@ -27,7 +34,7 @@ namespace {
 // pooled tensor a scale that the file-level rule does not reproduce. So: at least 90 % of the
 // tensors within one bin, and at most 2 tensors (and 5 %) further than 10 % away.
 void checkKlScales(const std::string& model) {
-  PipelineRun ours = runPipeline(model, {{"feature_quantize_method", "KL"}});
+  PipelineRun ours = runLikeQuantizedOut(model, {{"feature_quantize_method", "KL"}});
   auto mine = outputScales(ours.scale_dump);
   auto theirs = outputScales(mnnScaleDump(model, "KL"));
   int compared = 0, within_bin = 0, far = 0;
@@ -74,28 +81,28 @@ void checkMaxAbsWeights(const std::string& ours_path, const std::string& model) 
 TEST_CASE("KL scales and MAX_ABS weights match quantized.out on mnist", "[fidelity][kl]") {
   MNNQ_REQUIRE_FIXTURES();
   checkKlScales("mnist");
-  PipelineRun run = runPipeline("mnist", {{"used_image_num", 8}});
+  PipelineRun run = runLikeQuantizedOut("mnist", {{"used_image_num", 8}});
   checkMaxAbsWeights(run.output, "mnist");
 }
 
 TEST_CASE("KL scales and MAX_ABS weights match quantized.out on blazeface_tf", "[fidelity][kl]") {
   MNNQ_REQUIRE_FIXTURES();
   checkKlScales("blazeface_tf");
-  PipelineRun run = runPipeline("blazeface_tf", {{"used_image_num", 8}});
+  PipelineRun run = runLikeQuantizedOut("blazeface_tf", {{"used_image_num", 8}});
   checkMaxAbsWeights(run.output, "blazeface_tf");
 }
 
 TEST_CASE("KL scales and MAX_ABS weights match quantized.out on ppocr_cls", "[fidelity][kl]") {
   MNNQ_REQUIRE_FIXTURES();
   checkKlScales("ppocr_cls");
-  PipelineRun run = runPipeline("ppocr_cls", {{"used_image_num", 8}});
+  PipelineRun run = runLikeQuantizedOut("ppocr_cls", {{"used_image_num", 8}});
   checkMaxAbsWeights(run.output, "ppocr_cls");
 }
 
 TEST_CASE("KL scales and MAX_ABS weights match quantized.out on rfb320", "[fidelity][kl]") {
   MNNQ_REQUIRE_FIXTURES();
   checkKlScales("rfb320");
-  PipelineRun run = runPipeline("rfb320", {{"used_image_num", 8}});
+  PipelineRun run = runLikeQuantizedOut("rfb320", {{"used_image_num", 8}});
   checkMaxAbsWeights(run.output, "rfb320");
 }
 
@@ -109,7 +116,7 @@ TEST_CASE("KL scales and MAX_ABS weights match quantized.out on rfb320", "[fidel
 TEST_CASE("ADMM feature scales: exact where quantized.out's fp32 sums drift low", "[fidelity][admm]") {
   MNNQ_REQUIRE_FIXTURES();
   for (const std::string model : {"rfb320", "blazeface_tf"}) {
-    PipelineRun ours = runPipeline(model, {{"feature_quantize_method", "ADMM"}, {"path", "calib32"}});
+    PipelineRun ours = runLikeQuantizedOut(model, {{"feature_quantize_method", "ADMM"}, {"path", "calib32"}});
     auto mine = outputScales(ours.scale_dump);
     auto theirs = outputScales(mnnScaleDump(model, "ADMM"));
     int compared = 0;
@@ -138,7 +145,7 @@ TEST_CASE("ADMM feature scales: exact where quantized.out's fp32 sums drift low"
 TEST_CASE("EMA scales and zero points are within 2% of quantized.out's", "[fidelity][ema]") {
   MNNQ_REQUIRE_FIXTURES();
   for (const std::string model : {"mnist", "blazeface_tf"}) {
-    PipelineRun ours = runPipeline(model, {{"feature_quantize_method", "EMA"}, {"winogradOpt", false}});
+    PipelineRun ours = runLikeQuantizedOut(model, {{"feature_quantize_method", "EMA"}, {"winogradOpt", false}});
     mnnq::Graph mine = mnnq::Graph::load(ours.output);
     mnnq::Graph theirs = mnnq::Graph::load(fixture("mnn_quantized/" + model + "/EMA/quant.mnn"));
     int compared = 0;
@@ -167,7 +174,7 @@ TEST_CASE("EMA scales and zero points are within 2% of quantized.out's", "[fidel
 // report on the same 32 images: per tensor cosine and overflow ratio.
 TEST_CASE("debug report agrees with quantized.out's cosine and overflow figures", "[fidelity][debug]") {
   MNNQ_REQUIRE_FIXTURES();
-  PipelineRun ours = runPipeline("rfb320", {{"path", "calib32"}, {"debug", true}});
+  PipelineRun ours = runLikeQuantizedOut("rfb320", {{"path", "calib32"}, {"debug", true}});
   std::ifstream report_file(ours.output + ".debug.json");
   REQUIRE(report_file);
   nlohmann::json report = nlohmann::json::parse(report_file);
