@@ -47,7 +47,8 @@ Conv2DKernel::Conv2DKernel(const ConvGeometry& geometry, std::vector<float> weig
   const int unit = mnnWinogradUnit(one, outH, outW);
   if (unit && (unit + g_.kernelY - 1 == 8 || winogradTiles(unit, outH, outW) >= minWinogradTiles)) {
     for (int grp = 0; grp < g_.group; ++grp)
-      winograd_.emplace_back(one, unit, weight_.data() + size_t(grp) * ocg * K);
+      winograd_.emplace_back(one, unit, weight_.data() + size_t(grp) * ocg * K,
+                             winogradTiles(unit, outH, outW));
     return;
   }
   // Columns in MNN's order (kernel tap major, input channel minor), so that the GEMM sums the

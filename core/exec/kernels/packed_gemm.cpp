@@ -18,6 +18,13 @@ PackedMatrix::PackedMatrix(const float* A, int M, int K, int lda) : M_(M), K_(K)
       data_[(size_t(m / kRows) * K + k) * kRows + m % kRows] = A[size_t(m) * lda + k];
 }
 
+RowVectorMatrix::RowVectorMatrix(const float* A, int M, int K, int lda)
+    : M_(M), K_(K), ld_((M + kLanes - 1) / kLanes * kLanes) {
+  data_.assign(size_t(K) * ld_, 0.f);
+  for (int m = 0; m < M; ++m)
+    for (int k = 0; k < K; ++k) data_[size_t(k) * ld_ + m] = A[size_t(m) * lda + k];
+}
+
 namespace {
 
 constexpr int kR = PackedMatrix::kRows;
@@ -181,7 +188,88 @@ MNNQ_HOT void gemmStrips(const PackedMatrix& A, const float* B, int ldb, int N, 
   }
 }
 
+// R vectors of rows (8R output channels) x NC columns: NC * R FMA chains, one broadcast of B per
+// column and k. `a` points at A'[0][m0], `b` at B[0][n0], `c` at C[n0][m0].
+template <int R, int NC>
+[[gnu::always_inline]] inline void rowTile(const float* __restrict a, size_t lda,
+                                           const float* __restrict b, size_t ldb, int K,
+                                           float* c, size_t ldc) {
+  v8 acc[NC][R];
+  for (int n = 0; n < NC; ++n)
+    for (int r = 0; r < R; ++r) acc[n][r] = V8_SPLAT(0.f);
+  for (int k = 0; k < K; ++k) {
+    v8 av[R];
+    for (int r = 0; r < R; ++r) av[r] = V8_LOAD(a + k * lda + 8 * r);
+    for (int n = 0; n < NC; ++n) {
+      const v8 bk = V8_SPLAT(b[k * ldb + n]);
+      for (int r = 0; r < R; ++r) acc[n][r] += av[r] * bk;
+    }
+  }
+  for (int n = 0; n < NC; ++n)
+    for (int r = 0; r < R; ++r) V8_STORE(c + n * ldc + 8 * r, acc[n][r]);
+}
+
+template <int R>
+[[gnu::always_inline]] inline void rowTileColumns(int cols, const float* a, size_t lda,
+                                                  const float* b, size_t ldb, int K, float* c,
+                                                  size_t ldc) {
+  switch (cols) {
+    case 4: rowTile<R, 4>(a, lda, b, ldb, K, c, ldc); break;
+    case 3: rowTile<R, 3>(a, lda, b, ldb, K, c, ldc); break;
+    case 2: rowTile<R, 2>(a, lda, b, ldb, K, c, ldc); break;
+    default: rowTile<R, 1>(a, lda, b, ldb, K, c, ldc); break;
+  }
+}
+
+MNNQ_HOT void gemmRowVectors(const RowVectorMatrix& A, const float* B, size_t ldb, int N,
+                             int splitColumn, float* C, size_t ldc) {
+  const int K = A.depth(), lda = A.paddedRows();
+  const float* a0 = A.data();
+  // Row vectors in groups of at most 3 (up to 12 chains with 4 columns, 15 of AVX2's 16
+  // registers with the loaded A vectors), 4 as 2 + 2.
+  for (int v0 = 0, vectors = lda / 8; v0 < vectors;) {
+    const int R = vectors - v0 == 4 ? 2 : std::min(3, vectors - v0);
+    const float* a = a0 + 8 * v0;
+    for (int n0 = 0; n0 < N;) {
+      // Columns up to the split one, the split one alone, the rest.
+      int end = std::min(N, n0 + 4);
+      if (splitColumn >= n0 && splitColumn < end) end = splitColumn == n0 ? n0 + 1 : splitColumn;
+      float* c = C + size_t(n0) * ldc + 8 * v0;
+      if (n0 == splitColumn) {
+        // As mnnSplitSumColumn per output: k % 4 over whole groups of 4, (0 + 2) + (1 + 3),
+        // then the remaining k one by one.
+        const int whole = K / 4 * 4;
+        for (int r = 0; r < R; ++r) {
+          v8 part[4] = {V8_SPLAT(0.f), V8_SPLAT(0.f), V8_SPLAT(0.f), V8_SPLAT(0.f)};
+          const float* ar = a + 8 * r;
+          for (int k = 0; k < whole; k += 4)
+            for (int j = 0; j < 4; ++j)
+              part[j] += V8_LOAD(ar + (k + j) * size_t(lda)) * V8_SPLAT(B[(k + j) * ldb + n0]);
+          v8 sum = (part[0] + part[2]) + (part[1] + part[3]);
+          for (int k = whole; k < K; ++k) sum += V8_LOAD(ar + k * size_t(lda)) * V8_SPLAT(B[k * ldb + n0]);
+          V8_STORE(c + 8 * r, sum);
+        }
+      } else {
+        const int cols = end - n0;
+        switch (R) {
+          case 3: rowTileColumns<3>(cols, a, lda, B + n0, ldb, K, c, ldc); break;
+          case 2: rowTileColumns<2>(cols, a, lda, B + n0, ldb, K, c, ldc); break;
+          default: rowTileColumns<1>(cols, a, lda, B + n0, ldb, K, c, ldc); break;
+        }
+      }
+      n0 = end;
+    }
+    v0 += R;
+  }
+}
+
 }  // namespace
+
+void gemmFewColumns(const RowVectorMatrix& A, const float* B, size_t ldb, int N, int splitColumn,
+                    float* C, size_t ldc) {
+  if (A.rows() == 0 || N <= 0) return;
+  gemmRowVectors(A, B, ldb, N, splitColumn, C, ldc);
+}
 
 void gemmBiasAct(const PackedMatrix& A, const float* B, int ldb, int N, const float* bias,
                  Activation act, float* C, int ldc, bool biasLast) {

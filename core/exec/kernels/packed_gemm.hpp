@@ -34,6 +34,32 @@ class PackedMatrix {
   std::vector<float> data_;
 };
 
+// A stored k-major, each k's column of rows padded with zeros to whole vectors of kLanes:
+// A'[k][m]. For products with only a few columns (Winograd on a few tiles): vectorised over
+// the rows (output channels) instead of the columns, the vectors stay full.
+class RowVectorMatrix {
+ public:
+  static constexpr int kLanes = 8;
+  RowVectorMatrix() = default;
+  // A: M x K row-major with row stride lda.
+  RowVectorMatrix(const float* A, int M, int K, int lda);
+  int rows() const { return M_; }
+  int depth() const { return K_; }
+  int paddedRows() const { return ld_; }  // M rounded up to whole vectors; the row stride of A'
+  const float* data() const { return data_.data(); }
+
+ private:
+  int M_ = 0, K_ = 0, ld_ = 0;
+  std::vector<float> data_;
+};
+
+// C[n][m] (C transposed: row stride ldc >= A.paddedRows(), m in [0, A.paddedRows()), rows past
+// M get 0) = sum_k A[m][k] * B[k][n] for n in [0, N), each sum from 0 over k in order with FMAs
+// -- per output the same arithmetic as gemmBiasAct without bias --, except column splitColumn
+// (if in [0, N)), summed as mnnSplitSumColumn sums it. Meant for N below ~16.
+void gemmFewColumns(const RowVectorMatrix& A, const float* B, size_t ldb, int N, int splitColumn,
+                    float* C, size_t ldc);
+
 // C[m][n] (row stride ldc) = act(sum_k A[m][k] * B[k][n] + bias[m]) for n in [0, N).
 // bias may be null. The sum runs over k in order with FMAs, starting from the bias, or from 0
 // with the bias added at the end when biasLast. Single-threaded.

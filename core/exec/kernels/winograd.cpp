@@ -60,7 +60,7 @@ int winogradTiles(int unit, int outH, int outW) {
   return ((outH + unit - 1) / unit) * ((outW + unit - 1) / unit);
 }
 
-Winograd::Winograd(const ConvGeometry& g, int unit, const float* weight)
+Winograd::Winograd(const ConvGeometry& g, int unit, const float* weight, int plannedTiles)
     : g_(g), unit_(unit), alpha_(unit + g.kernelY - 1) {
   const int k = g.kernelY;
   if (g.group != 1 || g.kernelX != k || !transformExists(alpha_, unit, k))
@@ -108,6 +108,8 @@ Winograd::Winograd(const ConvGeometry& g, int unit, const float* weight)
         }
     }
   for (auto& m : u) u_.emplace_back(m.data(), O, C, C);
+  if (plannedTiles > 0 && plannedTiles < kRowVectorTiles)
+    for (auto& m : u) rowVectorU_.emplace_back(m.data(), O, C, C);
 }
 
 namespace {
@@ -246,6 +248,8 @@ struct ImageArgs {
   int outH, outW;
   int firstTile, fullBlockEnd;  // this image's first tile in the batch; end of complete blocks
   int splitSumTile;             // tile of the batch whose products MNN sums in 4 parts, or -1
+  // The weights vectorised over output channels when the image has few tiles (else null).
+  const std::vector<RowVectorMatrix>* rowVectorU;
 };
 
 // MNN's products for one tile taken alone by its remainder GEMM kernel (mnnSplitSumPixel).
@@ -254,6 +258,77 @@ void splitSumProducts(const std::vector<PackedMatrix>& U, const float* V, size_t
   (void)O;
   for (size_t pos = 0; pos < U.size(); ++pos)
     mnnSplitSumColumn(U[pos], V + pos * posStrideV, ldv, M + pos * posStrideM, ldm);
+}
+
+// Steps 2 and 3 of winogradImage for an image of T < 16 tiles (all in one block), vectorised
+// over output channels instead of tiles: with 4 tiles (mnist's 8x8 F(4x4,5x5) layer) the tile
+// vectors were half padding in the GEMMs and the output transform. Per output the arithmetic is
+// unchanged: the same FMA sums over input channels in order (the split-sum tile too), the same
+// transform expressions, bias and activation.
+// V: [pos][c][t] (row stride ldv) from step 1. Products go to M as [pos][t][channel].
+template <int alpha, int unit>
+[[gnu::always_inline]] inline void fewTilesProducts(const ImageArgs& args, const float* V,
+                                                    int ldv, float* M, int tw) {
+  const std::vector<RowVectorMatrix>& U = *args.rowVectorU;
+  const int C = args.g->inChannels, O = args.g->outChannels;
+  const int outH = args.outH, outW = args.outW;
+  const int T = ((outH + unit - 1) / unit) * tw;
+  const int OP = U[0].paddedRows();
+  const int splitTile = args.splitSumTile - args.firstTile;
+  const size_t posStrideM = size_t(T) * OP;
+  for (int pos = 0; pos < alpha * alpha; ++pos)
+    gemmFewColumns(U[pos], V + size_t(pos) * C * ldv, size_t(ldv), T, splitTile,
+                   M + pos * posStrideM, size_t(OP));
+  // 3. Per tile and 8 output channels: A' m A along y, then x; + bias, activation; lanes are
+  // channels, so each lane's result goes to its own channel plane.
+  const v8 zero = V8_SPLAT(0.f), six = V8_SPLAT(6.f);
+  const size_t planeOut = size_t(outH) * outW;
+  for (int o0 = 0; o0 < O; o0 += 8) {
+    const int lanes = std::min(8, O - o0);
+    float bl[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+    if (args.bias)
+      for (int l = 0; l < lanes; ++l) bl[l] = args.bias[o0 + l];
+    const v8 b = V8_LOAD(bl);
+    for (int t = 0; t < T; ++t) {
+      const float* m = M + size_t(t) * OP + o0;
+      v8 col[alpha][unit];  // [x frequency][output row]
+      for (int x = 0; x < alpha; ++x) {
+        v8 s[alpha];
+        for (int j = 0; j < alpha; ++j) s[j] = V8_LOAD(m + (j * alpha + x) * posStrideM);
+        if (alpha == 4) MNNQ_DST_4_2(s, col[x]);
+        else if (alpha == 6) {
+          if (unit == 2) MNNQ_DST_6_2(s, col[x]);
+          else MNNQ_DST_6_4(s, col[x]);
+        } else if (unit == 2) MNNQ_DST_8_2(s, col[x]);
+        else MNNQ_DST_8_N(s, col[x], unit);
+      }
+      const int x0 = unit * (t % tw), y0 = unit * (t / tw);
+      const int rows = std::min(unit, outH - y0), cols = std::min(unit, outW - x0);
+      float* y = args.out + size_t(o0) * planeOut + size_t(y0) * outW + x0;
+      for (int i = 0; i < rows; ++i) {
+        v8 s[alpha], q[unit];
+        for (int x = 0; x < alpha; ++x) s[x] = col[x][i];
+        if (alpha == 4) MNNQ_DST_4_2(s, q);
+        else if (alpha == 6) {
+          if (unit == 2) MNNQ_DST_6_2(s, q);
+          else MNNQ_DST_6_4(s, q);
+        } else if (unit == 2) MNNQ_DST_8_2(s, q);
+        else MNNQ_DST_8_N(s, q, unit);
+        float tmp[unit][8];
+        for (int j = 0; j < unit; ++j) {
+          v8 r = q[j] + b;
+          if (args.act != Activation::None) {
+            r = r > zero ? r : zero;
+            if (args.act == Activation::Relu6) r = r < six ? r : six;
+          }
+          V8_STORE(tmp[j], r);
+        }
+        float* row = y + size_t(i) * outW;
+        for (int l = 0; l < lanes; ++l)
+          for (int j = 0; j < cols; ++j) row[l * planeOut + j] = tmp[j][l];
+      }
+    }
+  }
 }
 
 // One image with alpha = kAlpha, tile kUnit (compile-time, so the transforms unroll into
@@ -292,7 +367,8 @@ template <int kAlpha, int kUnit>
   const int TB = std::max(16, std::min(512, int((512 * 1024 / 4) / (a2 * (C + O))) / 16 * 16));
   const int ldv = TB + 8;  // 8 spare columns: the last 8-tile store of a row may run past
   float* V = scratch(2, size_t(a2) * C * ldv);
-  float* M = scratch(0, size_t(a2) * O * TB + 8);
+  float* M = scratch(0, args.rowVectorU ? size_t(a2) * T * args.rowVectorU->front().paddedRows()
+                                         : size_t(a2) * O * TB + 8);
   const v8 zero = V8_SPLAT(0.f), six = V8_SPLAT(6.f);
 
   for (int t0 = 0; t0 < T; t0 += TB) {
@@ -333,6 +409,10 @@ template <int kAlpha, int kUnit>
         }
         t += run;
       }
+    }
+    if (args.rowVectorU) {  // few tiles: all of them in this one block (T < TB)
+      fewTilesProducts<alpha, unit>(args, V, ldv, M, tw);
+      continue;
     }
     // 2. M[pos] = U[pos] V[pos]: output channels x tiles, summed over input channels in order.
     for (int pos = 0; pos < a2; ++pos)
@@ -429,7 +509,8 @@ void Winograd::run(const float* in, int batch, size_t imageStrideIn, int inH, in
   for (int n = 0; n < batch; ++n) {
     const ImageArgs args{&g_, &u_, in + n * imageStrideIn, inH, inW, bias, act,
                          out + n * imageStrideOut, outH, outW, n * tilesPerImage, fullBlockEnd,
-                         splitSumTile};
+                         splitSumTile,
+                         !rowVectorU_.empty() && tilesPerImage < kRowVectorTiles ? &rowVectorU_ : nullptr};
     switch (alpha_ * 10 + unit_) {
       case 42: winograd42(args); break;
       case 64: winograd64(args); break;

@@ -32,11 +32,17 @@ int mnnWinogradUnit(const ConvGeometry& g, int outH, int outW);
 // alpha^2 GEMMs.
 int winogradTiles(int unit, int outH, int outW);
 
+// Images with fewer output tiles than this run the GEMMs and the output transform vectorised
+// over output channels instead of tiles (a second copy of the weights, RowVectorMatrix).
+constexpr int kRowVectorTiles = 16;
+
 class Winograd {
  public:
   // g: one group (group == 1); weight: [outChannels][inChannels][k][k]; unit from
-  // mnnWinogradUnit (2, 4 or 6 with k + unit - 1 in {4, 6, 8}).
-  Winograd(const ConvGeometry& g, int unit, const float* weight);
+  // mnnWinogradUnit (2, 4 or 6 with k + unit - 1 in {4, 6, 8}). plannedTiles: output tiles
+  // per image of the planned output size (0 = unknown); below kRowVectorTiles the weights are
+  // also kept vectorised over output channels.
+  Winograd(const ConvGeometry& g, int unit, const float* weight, int plannedTiles = 0);
 
   int unit() const { return unit_; }
 
@@ -49,6 +55,7 @@ class Winograd {
   ConvGeometry g_;
   int unit_, alpha_;
   std::vector<PackedMatrix> u_;  // alpha^2 transformed weight matrices, [outChannels x inChannels]
+  std::vector<RowVectorMatrix> rowVectorU_;  // the same for few tiles, or empty
 };
 
 }  // namespace mnnq::exec
