@@ -54,8 +54,15 @@ MNNQ_HOT void fillPlane(const float* in, int inH, int inW, int padTop, int padLe
         for (int j = 0; j < b; ++j) d[j] = 0.f;
         for (int j = e; j < p.width; ++j) d[j] = 0.f;
       }
-      if (S == 1)
-        std::memcpy(d + b, src + b + off, sizeof(float) * (e - b));
+      if (S == 1) {
+        // Rows are often a few dozen floats: vector moves without a call (memcpy's set-up cost
+        // more than the copy on the 8x10 and 15x20 planes of rfb320's depthwise layers).
+        float* dd = d + b;
+        const float* ss = src + b + off;
+        int n = e - b;
+        for (; n >= 8; n -= 8, dd += 8, ss += 8) V8_STORE(dd, V8_LOAD(ss));
+        for (; n > 0; --n) *dd++ = *ss++;
+      }
       else if (S == 2)
         gather<2>(d, src, off, b, e);
       else
