@@ -33,10 +33,18 @@ MNNQ_HOT void fillPlane(const float* in, int inH, int inW, int padTop, int padLe
   }
   const int y0 = std::min(std::max(padTop, 0), p.rows);
   const int y1 = std::max(y0, std::min(p.rows, padTop + inH));
+  // Zeros by vector stores: the rows are short, and memset's call and set-up cost more than
+  // the stores (Winograd fills one plane per input channel, with `unit` sub-planes each).
+  const v8 zero = V8_SPLAT(0.f);
   if (!bordersZeroed)
     for (int y = 0; y < p.rows; ++y)
       if (y < y0 || y >= y1)
-        for (int ph = 0; ph < S; ++ph) std::memset(p.row(ph, y), 0, sizeof(float) * p.width);
+        for (int ph = 0; ph < S; ++ph) {
+          float* d = p.row(ph, y);
+          int j = 0;
+          for (; j + 8 <= p.width; j += 8) V8_STORE(d + j, zero);
+          for (; j < p.width; ++j) d[j] = 0.f;
+        }
   for (int y = y0; y < y1; ++y) {
     const float* src = in + std::size_t(y - padTop) * inW;
     for (int ph = 0; ph < S; ++ph) {
@@ -65,6 +73,10 @@ MNNQ_HOT void fillPlane(const float* in, int inH, int inW, int padTop, int padLe
       }
       else if (S == 2)
         gather<2>(d, src, off, b, e);
+      else if (S == 4)  // Winograd's F(4, k) tiles
+        gather<4>(d, src, off, b, e);
+      else if (S == 6)  // Winograd's F(6, 3) tiles
+        gather<6>(d, src, off, b, e);
       else
         for (int j = b; j < e; ++j) d[j] = src[j * S + off];
     }
