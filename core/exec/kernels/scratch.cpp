@@ -62,18 +62,23 @@ thread_local std::vector<std::vector<float>> recycled;
 }  // namespace
 
 std::vector<float> takeRecycled(std::size_t count) {
-  // Smallest buffer that holds `count` floats, unless it would be more than 4x too big.
+  // Smallest buffer that holds `count` floats, unless it would be more than 4x too big. By
+  // capacity, not size: a buffer shrunk for a small tensor keeps its memory, and matching on its
+  // size made it unusable for larger ones, which then got fresh, zero-filled buffers (3-4 % of
+  // rfb320's forward in memset).
   std::size_t best = recycled.size();
   for (std::size_t k = 0; k < recycled.size(); ++k) {
-    const std::size_t n = recycled[k].size();
-    if (n >= count && n <= 4 * count + 64 && (best == recycled.size() || n < recycled[best].size()))
+    const std::size_t n = recycled[k].capacity();
+    if (n >= count && n <= 4 * count + 64 &&
+        (best == recycled.size() || n < recycled[best].capacity()))
       best = k;
   }
   if (best == recycled.size()) return std::vector<float>(count);
   std::vector<float> v = std::move(recycled[best]);
   recycled[best] = std::move(recycled.back());
   recycled.pop_back();
-  v.resize(count);  // shrinking: no element is written
+  // Shrinking writes nothing; growing within the capacity zero-fills only the added elements.
+  v.resize(count);
   return v;
 }
 
@@ -87,8 +92,8 @@ void recycle(std::vector<float>&& buffer) {
   if (recycled.empty()) return;
   auto smallest = recycled.begin();
   for (auto it = recycled.begin(); it != recycled.end(); ++it)
-    if (it->size() < smallest->size()) smallest = it;
-  if (smallest->size() < buffer.size()) *smallest = std::move(buffer);
+    if (it->capacity() < smallest->capacity()) smallest = it;
+  if (smallest->capacity() < buffer.capacity()) *smallest = std::move(buffer);
   buffer = std::vector<float>();
 }
 
