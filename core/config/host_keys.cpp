@@ -38,10 +38,10 @@ const mnnq_config_key kHostKeys[] = {
     {"bias_correction", MNNQ_VALUE_BOOL, "false",
      "correct each int8 convolution's float bias for the mean error of its rounded weights "
      "(better on most models, slightly worse on ppocr_cls; see README)", 1, 0},
-    {"cross_layer_equalization", MNNQ_VALUE_BOOL, "true",
+    {"cross_layer_equalization", MNNQ_VALUE_BOOL, nullptr,
      "rescale the channels of each conv -> (ReLU) -> depthwise conv pair so the tensor between "
-     "them has even channel ranges (same float model, better int8; false gives quantized.out's "
-     "weights and scales)", 1, 0},
+     "them has even channel ranges (same float model, better int8); default true, except with "
+     "KL, whose default reproduces quantized.out; false gives quantized.out's weights", 1, 0},
     {"threads", MNNQ_VALUE_INT, "0", "worker threads, 0 = all cores; results do not depend on it",
      0, 1024},
     {"shards", MNNQ_VALUE_INT, "16",

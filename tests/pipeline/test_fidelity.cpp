@@ -20,7 +20,8 @@ using namespace mnnq::test;
 namespace {
 
 // quantized.out has no cross-layer equalisation, and comparing its scales and weights needs the
-// same graph: mnnq's default rescales conv -> depthwise pairs (README, "mnnq and quantized.out").
+// same graph: with ADMM and EMA mnnq's default rescales conv -> depthwise pairs (README, "mnnq
+// and quantized.out"). KL's default leaves them, so the KL cases below run mnnq's defaults.
 PipelineRun runLikeQuantizedOut(const std::string& model, nlohmann::json changes) {
   changes["cross_layer_equalization"] = false;
   return runPipeline(model, changes);
@@ -34,7 +35,7 @@ PipelineRun runLikeQuantizedOut(const std::string& model, nlohmann::json changes
 // pooled tensor a scale that the file-level rule does not reproduce. So: at least 90 % of the
 // tensors within one bin, and at most 2 tensors (and 5 %) further than 10 % away.
 void checkKlScales(const std::string& model) {
-  PipelineRun ours = runLikeQuantizedOut(model, {{"feature_quantize_method", "KL"}});
+  PipelineRun ours = runPipeline(model, {{"feature_quantize_method", "KL"}});
   auto mine = outputScales(ours.scale_dump);
   auto theirs = outputScales(mnnScaleDump(model, "KL"));
   int compared = 0, within_bin = 0, far = 0;
@@ -81,28 +82,28 @@ void checkMaxAbsWeights(const std::string& ours_path, const std::string& model) 
 TEST_CASE("KL scales and MAX_ABS weights match quantized.out on mnist", "[fidelity][kl]") {
   MNNQ_REQUIRE_FIXTURES();
   checkKlScales("mnist");
-  PipelineRun run = runLikeQuantizedOut("mnist", {{"used_image_num", 8}});
+  PipelineRun run = runPipeline("mnist", {{"used_image_num", 8}});
   checkMaxAbsWeights(run.output, "mnist");
 }
 
 TEST_CASE("KL scales and MAX_ABS weights match quantized.out on blazeface_tf", "[fidelity][kl]") {
   MNNQ_REQUIRE_FIXTURES();
   checkKlScales("blazeface_tf");
-  PipelineRun run = runLikeQuantizedOut("blazeface_tf", {{"used_image_num", 8}});
+  PipelineRun run = runPipeline("blazeface_tf", {{"used_image_num", 8}});
   checkMaxAbsWeights(run.output, "blazeface_tf");
 }
 
 TEST_CASE("KL scales and MAX_ABS weights match quantized.out on ppocr_cls", "[fidelity][kl]") {
   MNNQ_REQUIRE_FIXTURES();
   checkKlScales("ppocr_cls");
-  PipelineRun run = runLikeQuantizedOut("ppocr_cls", {{"used_image_num", 8}});
+  PipelineRun run = runPipeline("ppocr_cls", {{"used_image_num", 8}});
   checkMaxAbsWeights(run.output, "ppocr_cls");
 }
 
 TEST_CASE("KL scales and MAX_ABS weights match quantized.out on rfb320", "[fidelity][kl]") {
   MNNQ_REQUIRE_FIXTURES();
   checkKlScales("rfb320");
-  PipelineRun run = runLikeQuantizedOut("rfb320", {{"used_image_num", 8}});
+  PipelineRun run = runPipeline("rfb320", {{"used_image_num", 8}});
   checkMaxAbsWeights(run.output, "rfb320");
 }
 
@@ -174,7 +175,7 @@ TEST_CASE("EMA scales and zero points are within 2% of quantized.out's", "[fidel
 // report on the same 32 images: per tensor cosine and overflow ratio.
 TEST_CASE("debug report agrees with quantized.out's cosine and overflow figures", "[fidelity][debug]") {
   MNNQ_REQUIRE_FIXTURES();
-  PipelineRun ours = runLikeQuantizedOut("rfb320", {{"path", "calib32"}, {"debug", true}});
+  PipelineRun ours = runPipeline("rfb320", {{"path", "calib32"}, {"debug", true}});
   std::ifstream report_file(ours.output + ".debug.json");
   REQUIRE(report_file);
   nlohmann::json report = nlohmann::json::parse(report_file);
