@@ -31,14 +31,22 @@ bool SampleFeed::load(uint64_t i, std::map<int, Tensor>& inputs) {
     t.layout = templates_[k].layout;
     t.dtype = DType::Float32;
   }
+  const std::vector<PackedFloats>* kept = nullptr;
+  bool may_keep = false;
   {
-    // A kept sample is copied straight into the (reused) buffers, without zeroing them first.
     std::lock_guard<std::mutex> lock(mutex_);
     auto hit = cache_.find(i);
-    if (hit != cache_.end()) {
-      for (size_t k = 0; k < input_ids_.size(); ++k) inputs[input_ids_[k]].f = hit->second[k];
-      return true;
+    if (hit != cache_.end()) kept = &hit->second;
+    may_keep = !kept && cache_used_ < cache_budget_;
+  }
+  if (kept) {
+    // Unpacked straight into the (reused) buffers, without zeroing them first.
+    for (size_t k = 0; k < input_ids_.size(); ++k) {
+      std::vector<float>& f = inputs[input_ids_[k]].f;
+      f.resize((*kept)[k].count());
+      (*kept)[k].unpack(f.data());
     }
+    return true;
   }
   for (size_t k = 0; k < input_ids_.size(); ++k) {
     Tensor& t = inputs[input_ids_[k]];
@@ -47,12 +55,17 @@ bool SampleFeed::load(uint64_t i, std::map<int, Tensor>& inputs) {
   for (size_t k = 0; k < input_ids_.size(); ++k) buffers.push_back(inputs[input_ids_[k]].f.data());
   std::string reason;
   if (source_.load(i, buffers.data(), &reason)) {
+    if (!may_keep) return true;
+    std::vector<PackedFloats> entry;
     size_t bytes = 0;
-    for (size_t k = 0; k < input_ids_.size(); ++k) bytes += inputs[input_ids_[k]].f.size() * sizeof(float);
+    for (size_t k = 0; k < input_ids_.size(); ++k) {
+      const std::vector<float>& f = inputs[input_ids_[k]].f;
+      entry.emplace_back(f.data(), f.size());
+      bytes += entry.back().bytes();
+    }
     std::lock_guard<std::mutex> lock(mutex_);
     if (cache_used_ + bytes <= cache_budget_ && !cache_.count(i)) {
-      auto& entry = cache_[i];
-      for (size_t k = 0; k < input_ids_.size(); ++k) entry.push_back(inputs[input_ids_[k]].f);
+      cache_[i] = std::move(entry);
       cache_used_ += bytes;
     }
     return true;
