@@ -20,43 +20,34 @@ inline std::uint32_t bitsOf(const float* p) {
 
 PackedFloats::PackedFloats(const float* data, std::size_t count) : count_(count) {
   if (count == 0) return;
-  // Table slots are valid when their stamp is the current segment's, so starting a segment
-  // empties the table without clearing it.
-  std::uint32_t keys[kSlots];
-  std::uint32_t stamps[kSlots] = {};
+  // A slot holds (stamp << 32 | bit pattern); it is in use when its stamp is the current
+  // segment's, so starting a segment empties the table without clearing it, and one 64-bit
+  // comparison finds a value.
+  std::uint64_t slots[kSlots] = {};
   std::uint8_t slot_index[kSlots];
-  std::uint32_t stamp = 0;
+  std::uint64_t stamp = 0;
 
   indices_.resize(count);
   std::size_t used = 0;  // indices_ in use
   for (std::size_t pos = 0; pos < count;) {
-    if (++stamp == 0) {  // wrapped: really clear once
-      std::memset(stamps, 0, sizeof stamps);
-      stamp = 1;
-    }
+    stamp += std::uint64_t(1) << 32;  // wraps after 2^32 segments, i.e. never (>= 1 element each)
     const std::uint32_t palette_begin = static_cast<std::uint32_t>(palette_.size());
     std::uint8_t* out = indices_.data() + used;
     std::uint32_t size = 0;
-    // Neighbouring elements are often equal (flat image areas): that case skips the table.
-    std::uint32_t last_bits = ~bitsOf(data + pos);
-    std::uint8_t last_index = 0;
     std::size_t k = pos;
     for (; k < count; ++k) {
       const std::uint32_t b = bitsOf(data + k);
-      if (b != last_bits) {
-        std::uint32_t h = (b * 0x9E3779B1u) >> (32 - kTableBits);
-        while (stamps[h] == stamp && keys[h] != b) h = (h + 1) & (kSlots - 1);
-        if (stamps[h] != stamp) {
-          if (size == kPaletteLimit) break;  // the 257th value starts the next segment
-          stamps[h] = stamp;
-          keys[h] = b;
-          slot_index[h] = static_cast<std::uint8_t>(size++);
-          palette_.push_back(b);
-        }
-        last_bits = b;
-        last_index = slot_index[h];
+      const std::uint64_t key = stamp | b;
+      std::uint32_t h = (b * 0x9E3779B1u) >> (32 - kTableBits);
+      while (slots[h] != key && (slots[h] & ~std::uint64_t(0xffffffffu)) == stamp)
+        h = (h + 1) & (kSlots - 1);
+      if (slots[h] != key) {
+        if (size == kPaletteLimit) break;  // the 257th value starts the next segment
+        slots[h] = key;
+        slot_index[h] = static_cast<std::uint8_t>(size++);
+        palette_.push_back(b);
       }
-      out[k - pos] = last_index;
+      out[k - pos] = slot_index[h];
     }
     const std::size_t length = k - pos;
     // Palette + indices must at least halve the raw size: 4 * size + length <= 2 * length.
