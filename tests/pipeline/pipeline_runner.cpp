@@ -8,6 +8,7 @@
 #include "mnnq/core/plugin_registry.hpp"
 #include "mnnq/core/run_config.hpp"
 
+#include <cmath>
 #include <fstream>
 #include <stdexcept>
 
@@ -64,6 +65,16 @@ PipelineRun runPipelineWith(const std::string& model, const nlohmann::json& valu
   nlohmann::json config = values;
   config["model"] = model;
   return runConfigValues(config, "custom", threads);
+}
+
+double cosine(const std::vector<float>& a, const std::vector<float>& b) {
+  double ab = 0, aa = 0, bb = 0;
+  for (size_t k = 0; k < a.size() && k < b.size(); ++k) {
+    ab += double(a[k]) * b[k];
+    aa += double(a[k]) * a[k];
+    bb += double(b[k]) * b[k];
+  }
+  return aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : 0.0;
 }
 
 nlohmann::json mnnScaleDump(const std::string& model, const std::string& method) {

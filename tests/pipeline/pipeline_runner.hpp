@@ -8,6 +8,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace mnnq::test {
 
@@ -24,6 +25,9 @@ PipelineRun runPipeline(const std::string& config, const nlohmann::json& changes
 // Runs a config made only of `values` (model path absolute, "model" set from `model`).
 PipelineRun runPipelineWith(const std::string& model, const nlohmann::json& values,
                             unsigned threads = 2);
+
+// Cosine similarity of two equally long float vectors (0 if either is all zero).
+double cosine(const std::vector<float>& a, const std::vector<float>& b);
 
 // MNN's scale dump for fixtures/mnn_quantized/<model>/<method>/quant.mnn.json.
 nlohmann::json mnnScaleDump(const std::string& model, const std::string& method);

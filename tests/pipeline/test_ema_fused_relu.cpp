@@ -21,20 +21,6 @@
 using namespace mnnq;
 using namespace mnnq::test;
 
-namespace {
-
-double cosine(const std::vector<float>& a, const std::vector<float>& b) {
-  double ab = 0, aa = 0, bb = 0;
-  for (size_t k = 0; k < a.size() && k < b.size(); ++k) {
-    ab += double(a[k]) * b[k];
-    aa += double(a[k]) * a[k];
-    bb += double(b[k]) * b[k];
-  }
-  return aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : 0.0;
-}
-
-}  // namespace
-
 TEST_CASE("EMA on a BinaryOp with fused ReLU keeps rfb320_onnx's int8 outputs close to float",
           "[pipeline][ema]") {
   MNNQ_REQUIRE_FIXTURES();

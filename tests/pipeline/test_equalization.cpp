@@ -131,16 +131,6 @@ std::vector<std::string> pairNames(const Graph& graph) {
   return names;
 }
 
-double cosine(const std::vector<float>& a, const std::vector<float>& b) {
-  double ab = 0, aa = 0, bb = 0;
-  for (size_t k = 0; k < a.size() && k < b.size(); ++k) {
-    ab += double(a[k]) * b[k];
-    aa += double(a[k]) * a[k];
-    bb += double(b[k]) * b[k];
-  }
-  return aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : 0.0;
-}
-
 nlohmann::json references(const std::string& model) {
   std::ifstream index(fixture("references/" + model + "/references.json"));
   REQUIRE(index);
