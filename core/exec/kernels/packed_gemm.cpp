@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 namespace mnnq::exec {
 
@@ -28,6 +27,22 @@ RowVectorMatrix::RowVectorMatrix(const float* A, int M, int K, int lda)
 namespace {
 
 constexpr int kR = PackedMatrix::kRows;
+
+// The first `cols` (< 16) floats of tmp to c. Not memcpy: GCC inlines a variable-length
+// memcpy as `rep movsq`, whose start-up cost more than the whole 6 x 8 tile of a short last
+// strip (16 % of the GEMM time on Winograd's 35-tile products); the empty asm keeps the loop
+// from being turned back into such a copy.
+[[gnu::always_inline]] inline void storeColumns(float* c, const float* tmp, int cols) {
+  int j = 0;
+  if (cols >= 8) {
+    V8_STORE(c, V8_LOAD(tmp));
+    j = 8;
+  }
+  for (; j < cols; ++j) {
+    c[j] = tmp[j];
+    asm("" ::: "memory");
+  }
+}
 
 // R rows x 8H columns of C (H = 2: 16 columns; H = 1: 8, for a last strip of at most 8
 // columns, which would otherwise spend half its multiplies on padding -- Winograd's GEMMs on a
@@ -87,7 +102,7 @@ template <int R, int H>
     float tmp[8 * H];
     for (int r = 0; r < R; ++r) {
       for (int h = 0; h < H; ++h) V8_STORE(tmp + 8 * h, acc[h][r]);
-      std::memcpy(C + r * ldc, tmp, sizeof(float) * cols);
+      storeColumns(C + r * ldc, tmp, cols);
     }
   }
 }
@@ -122,7 +137,7 @@ template <int R, int H>
     } else {
       float tmp[8];
       V8_STORE(tmp, v);
-      std::memcpy(C + r * ldc, tmp, sizeof(float) * cols);
+      storeColumns(C + r * ldc, tmp, cols);
     }
   }
 }
@@ -153,9 +168,15 @@ MNNQ_HOT void gemmStrips(const PackedMatrix& A, const float* B, int ldb, int N, 
     if (cols < 16) {
       // Last partial strip: copy it into a zero-padded 16-wide panel so the tile reads freely.
       if (!panel) panel = scratch(3, size_t(K) * 16);
+      // Inline stores: two library calls per k cost more than the copy on short strips
+      // (Winograd's 64 GEMMs of 35 tiles each end in a 3-column strip).
+      const v8 zero = V8_SPLAT(0.f);
       for (int k = 0; k < K; ++k) {
-        std::memcpy(panel + size_t(k) * 16, B + size_t(k) * ldb + n0, sizeof(float) * cols);
-        std::memset(panel + size_t(k) * 16 + cols, 0, sizeof(float) * (16 - cols));
+        float* p = panel + size_t(k) * 16;
+        const float* src = B + size_t(k) * ldb + n0;
+        V8_STORE(p, zero);
+        V8_STORE(p + 8, zero);
+        for (int j = 0; j < cols; ++j) p[j] = src[j];
       }
       b = panel;
       bStride = 16;
