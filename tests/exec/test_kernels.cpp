@@ -110,6 +110,16 @@ TEST_CASE("convolution kernels agree with the direct definition") {
     g.kernelY = g.kernelX = 1; g.strideY = g.strideX = 1; g.padTop = g.padLeft = 0;
     checkConv(g, 1, 1, 3, 1, 3, 12);  // fewer than 8 pixels: matrix-vector path
   }
+  SECTION("narrow outputs (< 16 columns, stride 1 in x): im2col from a padded plane") {
+    // Vertical stride and dilation, asymmetric padding; 12 and 5 output columns (one vector
+    // plus an overlapping one, and less than one vector).
+    g.inChannels = 9; g.outChannels = 10; g.kernelY = 3; g.kernelX = 2; g.strideY = 2;
+    g.dilateY = 2; g.dilateX = 3; g.padTop = 2; g.padLeft = 1;
+    checkConv(g, 2, 11, 12, 6, 12, 24);
+    checkConv(g, 1, 7, 5, 4, 5, 25);
+    g.padTop = 0; g.padLeft = 0;  // valid: input wider than the columns the windows reach
+    checkConv(g, 1, 9, 13, 3, 5, 26);
+  }
   SECTION("Winograd: every tile size MNN picks, odd and even sizes, padding, tile blocks") {
     // Expected tiles from MNN's cost model evaluated by hand (rates in the comments).
     g.inChannels = 24; g.outChannels = 20; g.kernelY = g.kernelX = 3; g.padTop = g.padLeft = 1;
