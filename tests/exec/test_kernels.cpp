@@ -54,14 +54,11 @@ std::vector<float> randomVec(size_t n, unsigned seed) {
 // Runs the kernel as the executor does (it picks MNN's algorithm for this output size) and
 // returns the Winograd tile it used. Winograd with larger tiles rounds more (F(6x6,3x3) with
 // MNN's points +-1, +-2, +-3: ~1e-3 of the output range), hence the tolerance argument.
-// minTiles: below this many Winograd tiles the kernel takes im2col instead (1: MNN's choice on
-// every size, so that small images exercise every Winograd tile).
-int checkConv(ConvGeometry g, int N, int H, int W, int OH, int OW, unsigned seed, double tol = 1e-4,
-              int minTiles = 1) {
+int checkConv(ConvGeometry g, int N, int H, int W, int OH, int OW, unsigned seed, double tol = 1e-4) {
   const auto in = randomVec(size_t(N) * g.inChannels * H * W, seed);
   const auto w = randomVec(size_t(g.outChannels) * (g.inChannels / g.group) * g.kernelY * g.kernelX, seed + 1);
   const auto b = randomVec(g.outChannels, seed + 2);
-  Conv2DKernel k(g, w, b, Activation::None, OH, OW, minTiles);
+  Conv2DKernel k(g, w, b, Activation::None, OH, OW);
   std::vector<float> out(size_t(N) * g.outChannels * OH * OW);
   k.run(in.data(), N, H, W, out.data(), OH, OW);
   const auto ref = naiveConv(in, N, g.inChannels, H, W, w, b, g, OH, OW);
@@ -139,20 +136,25 @@ TEST_CASE("convolution kernels agree with the direct definition") {
     g.kernelY = g.kernelX = 7; g.padTop = g.padLeft = 3;
     CHECK(checkConv(g, 1, 12, 13, 12, 13, 20, 1e-2) == 2);  // F(2x2,7x7) 1.56, ~6e-4 of range
   }
-  SECTION("few Winograd tiles: im2col instead, exact to the definition's rounding") {
-    // rfb320's heads: 4x5 outputs, MNN's F(4x4,3x3) would have 2 tiles.
+  SECTION("few Winograd tiles (vectorised over channels): MNN's Winograd on any size") {
+    // rfb320's heads: 4x5 outputs, MNN's F(4x4,3x3) with 2 tiles; a batch of 3 (6 tiles: MNN
+    // sums the last one's products in 4 parts) and of 13 (26 tiles: a full block of 24 takes
+    // the other input transform form).
     g.inChannels = 256; g.outChannels = 12; g.kernelY = g.kernelX = 3; g.padTop = g.padLeft = 1;
-    CHECK(checkConv(g, 1, 4, 5, 4, 5, 21, 1e-4, kMinWinogradTiles) == 0);
-    // 3x5 outputs of a 5x5 16 -> 16: F(2x2,5x5) (alpha 6) would have 6 tiles.
+    // Sums of 2304 products of magnitude ~10 through F(4x4,3x3): 2e-4 to 1.1e-3 from the exact
+    // sums (the same rounding as the tile-vectorised path, which MNN's outputs match).
+    CHECK(checkConv(g, 1, 4, 5, 4, 5, 21, 2e-3) == 4);
+    CHECK(checkConv(g, 3, 4, 5, 4, 5, 27, 2e-3) == 4);
+    CHECK(checkConv(g, 13, 4, 5, 4, 5, 28, 2e-3) == 4);
+    // 3x5 outputs of a 5x5 16 -> 16: F(2x2,5x5) (alpha 6), 6 tiles.
     g.inChannels = 16; g.outChannels = 16; g.kernelY = g.kernelX = 5; g.padTop = g.padLeft = 2;
-    CHECK(checkConv(g, 1, 3, 5, 3, 5, 22, 1e-4, kMinWinogradTiles) == 0);
-    // mnist's second layer: 8x8 outputs of a valid 5x5, F(4x4,5x5) with 4 tiles. Alpha 8:
-    // MNN's Winograd kept whatever the size (its rounding is part of MNN's outputs).
+    CHECK(checkConv(g, 1, 3, 5, 3, 5, 22, 1e-4) == 2);
+    // mnist's second layer: 8x8 outputs of a valid 5x5, F(4x4,5x5) with 4 tiles.
     g.inChannels = 20; g.outChannels = 50; g.padTop = g.padLeft = 0;
-    CHECK(checkConv(g, 1, 12, 12, 8, 8, 22, 2e-2, kMinWinogradTiles) == 4);  // sums of 500: ~30
-    // 16 tiles of F(4x4,3x3) (16x16 outputs): MNN's Winograd kept.
+    CHECK(checkConv(g, 1, 12, 12, 8, 8, 22, 2e-2) == 4);  // sums of 500: ~30
+    // 16 tiles of F(4x4,3x3) (16x16 outputs): vectorised over tiles.
     g.inChannels = 24; g.outChannels = 20; g.kernelY = g.kernelX = 3; g.padTop = g.padLeft = 1;
-    CHECK(checkConv(g, 1, 16, 16, 16, 16, 23, 1e-4, kMinWinogradTiles) == 4);
+    CHECK(checkConv(g, 1, 16, 16, 16, 16, 23, 1e-4) == 4);
   }
 }
 

@@ -13,8 +13,7 @@
 namespace mnnq::exec {
 
 Conv2DKernel::Conv2DKernel(const ConvGeometry& geometry, std::vector<float> weight,
-                           std::vector<float> bias, Activation activation, int outH, int outW,
-                           int minWinogradTiles)
+                           std::vector<float> bias, Activation activation, int outH, int outW)
     : g_(geometry), weight_(std::move(weight)), bias_(std::move(bias)), act_(activation) {
   initGemm();
   if (g_.group <= 0 || g_.inChannels % g_.group != 0 || g_.outChannels % g_.group != 0)
@@ -36,17 +35,11 @@ Conv2DKernel::Conv2DKernel(const ConvGeometry& geometry, std::vector<float> weig
   one.group = 1;
   one.inChannels = g_.inChannels / g_.group;
   one.outChannels = ocg;
-  // Except on layers with few output tiles: there each of Winograd's alpha^2 GEMMs has fewer
-  // columns (tiles) than one 16-wide strip of the GEMM kernel, so they run mostly empty and the
-  // transforms dominate, while im2col gives the GEMM u^2 times as many columns. Measured
-  // (CPU ms, one thread): rfb320's 256-channel heads on 4x5 outputs (2 F(4x4,3x3) tiles)
-  // 0.20 -> 0.09 ms each. The sums then round differently from MNN's, by ~1e-6 of the output
-  // range for alpha 4 and 6. Not for alpha 8 (F(6,3), F(4,5), F(2,7), points up to +-3): MNN's
-  // own rounding error there is large enough that leaving it moves outputs past the 1e-4
-  // tolerance (mnist's 8x8 F(4x4,5x5) layer, 4 tiles, as im2col: its logits 1.6e-4 of their
-  // range from MNN's), so those keep MNN's arithmetic on every size.
+  // On every size: layers with few output tiles (rfb320's 4x5 heads, 2 tiles; mnist's 8x8
+  // F(4x4,5x5) layer, 4) take Winograd's path vectorised over channels (winograd.hpp), faster
+  // there than im2col was (0.048 -> 0.017 ms for a 256 -> 6 head) and rounding as MNN does.
   const int unit = mnnWinogradUnit(one, outH, outW);
-  if (unit && (unit + g_.kernelY - 1 == 8 || winogradTiles(unit, outH, outW) >= minWinogradTiles)) {
+  if (unit) {
     for (int grp = 0; grp < g_.group; ++grp)
       winograd_.emplace_back(one, unit, weight_.data() + size_t(grp) * ocg * K,
                              winogradTiles(unit, outH, outW));

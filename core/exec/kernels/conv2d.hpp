@@ -2,9 +2,8 @@
 // Pointwise (1x1, stride 1, no padding) convolutions are one packed GEMM per image and group,
 // reading the input in place; other kernels build im2col panels a few output rows at a time
 // (small enough to stay in cache) and multiply them; depthwise convolutions use a dedicated
-// direct kernel; stride-1 square kernels use Winograd where MNN's cost model does
-// (winograd.hpp), with MNN's tile size, so the outputs round as MNN's do -- unless the layer
-// has fewer than kMinWinogradTiles output tiles, where im2col + GEMM is faster (conv2d.cpp).
+// direct kernel; stride-1 square kernels use Winograd wherever MNN's cost model does
+// (winograd.hpp), with MNN's tile size, so the outputs round as MNN's do.
 // Bias and activation are applied as the GEMM stores its results.
 #pragma once
 
@@ -17,10 +16,6 @@
 namespace mnnq::exec {
 
 class Winograd;
-
-// Fewest Winograd output tiles per image (and group) for which a convolution follows MNN's
-// Winograd choice; below it, im2col + GEMM. The GEMM kernel's strip width (see conv2d.cpp).
-constexpr int kMinWinogradTiles = 16;
 
 struct ConvGeometry {
   int kernelY = 1, kernelX = 1;
@@ -35,10 +30,9 @@ class Conv2DKernel {
  public:
   // weight: [outChannels][inChannels/group][kernelY][kernelX]; bias: [outChannels] or empty.
   // outH/outW: the output size the model plans (MNN picks the algorithm from it); 0 = unknown,
-  // no Winograd. minWinogradTiles: tests lower it to exercise Winograd on small images.
+  // no Winograd.
   Conv2DKernel(const ConvGeometry& geometry, std::vector<float> weight, std::vector<float> bias,
-               Activation activation, int outH = 0, int outW = 0,
-               int minWinogradTiles = kMinWinogradTiles);
+               Activation activation, int outH = 0, int outW = 0);
   ~Conv2DKernel();
 
   // in: [batch][inChannels][inH][inW]; out: [batch][outChannels][outH][outW].

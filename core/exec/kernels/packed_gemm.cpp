@@ -213,8 +213,8 @@ MNNQ_HOT void gemmStrips(const PackedMatrix& A, const float* B, int ldb, int N, 
 // column and k. `a` points at A'[0][m0], `b` at B[0][n0], `c` at C[n0][m0].
 template <int R, int NC>
 [[gnu::always_inline]] inline void rowTile(const float* __restrict a, size_t lda,
-                                           const float* __restrict b, size_t ldb, int K,
-                                           float* c, size_t ldc) {
+                                           const float* __restrict b, size_t ldb, size_t ldn,
+                                           int K, float* c, size_t ldc) {
   v8 acc[NC][R];
   for (int n = 0; n < NC; ++n)
     for (int r = 0; r < R; ++r) acc[n][r] = V8_SPLAT(0.f);
@@ -222,7 +222,7 @@ template <int R, int NC>
     v8 av[R];
     for (int r = 0; r < R; ++r) av[r] = V8_LOAD(a + k * lda + 8 * r);
     for (int n = 0; n < NC; ++n) {
-      const v8 bk = V8_SPLAT(b[k * ldb + n]);
+      const v8 bk = V8_SPLAT(b[k * ldb + n * ldn]);
       for (int r = 0; r < R; ++r) acc[n][r] += av[r] * bk;
     }
   }
@@ -232,18 +232,18 @@ template <int R, int NC>
 
 template <int R>
 [[gnu::always_inline]] inline void rowTileColumns(int cols, const float* a, size_t lda,
-                                                  const float* b, size_t ldb, int K, float* c,
-                                                  size_t ldc) {
+                                                  const float* b, size_t ldb, size_t ldn, int K,
+                                                  float* c, size_t ldc) {
   switch (cols) {
-    case 4: rowTile<R, 4>(a, lda, b, ldb, K, c, ldc); break;
-    case 3: rowTile<R, 3>(a, lda, b, ldb, K, c, ldc); break;
-    case 2: rowTile<R, 2>(a, lda, b, ldb, K, c, ldc); break;
-    default: rowTile<R, 1>(a, lda, b, ldb, K, c, ldc); break;
+    case 4: rowTile<R, 4>(a, lda, b, ldb, ldn, K, c, ldc); break;
+    case 3: rowTile<R, 3>(a, lda, b, ldb, ldn, K, c, ldc); break;
+    case 2: rowTile<R, 2>(a, lda, b, ldb, ldn, K, c, ldc); break;
+    default: rowTile<R, 1>(a, lda, b, ldb, ldn, K, c, ldc); break;
   }
 }
 
-MNNQ_HOT void gemmRowVectors(const RowVectorMatrix& A, const float* B, size_t ldb, int N,
-                             int splitColumn, float* C, size_t ldc) {
+MNNQ_HOT void gemmRowVectors(const RowVectorMatrix& A, const float* B, size_t ldb, size_t ldn,
+                             int N, int splitColumn, float* C, size_t ldc) {
   const int K = A.depth(), lda = A.paddedRows();
   const float* a0 = A.data();
   // Row vectors in groups of at most 3 (up to 12 chains with 4 columns, 15 of AVX2's 16
@@ -265,17 +265,17 @@ MNNQ_HOT void gemmRowVectors(const RowVectorMatrix& A, const float* B, size_t ld
           const float* ar = a + 8 * r;
           for (int k = 0; k < whole; k += 4)
             for (int j = 0; j < 4; ++j)
-              part[j] += V8_LOAD(ar + (k + j) * size_t(lda)) * V8_SPLAT(B[(k + j) * ldb + n0]);
+              part[j] += V8_LOAD(ar + (k + j) * size_t(lda)) * V8_SPLAT(B[(k + j) * ldb + n0 * ldn]);
           v8 sum = (part[0] + part[2]) + (part[1] + part[3]);
-          for (int k = whole; k < K; ++k) sum += V8_LOAD(ar + k * size_t(lda)) * V8_SPLAT(B[k * ldb + n0]);
+          for (int k = whole; k < K; ++k) sum += V8_LOAD(ar + k * size_t(lda)) * V8_SPLAT(B[k * ldb + n0 * ldn]);
           V8_STORE(c + 8 * r, sum);
         }
       } else {
         const int cols = end - n0;
         switch (R) {
-          case 3: rowTileColumns<3>(cols, a, lda, B + n0, ldb, K, c, ldc); break;
-          case 2: rowTileColumns<2>(cols, a, lda, B + n0, ldb, K, c, ldc); break;
-          default: rowTileColumns<1>(cols, a, lda, B + n0, ldb, K, c, ldc); break;
+          case 3: rowTileColumns<3>(cols, a, lda, B + n0 * ldn, ldb, ldn, K, c, ldc); break;
+          case 2: rowTileColumns<2>(cols, a, lda, B + n0 * ldn, ldb, ldn, K, c, ldc); break;
+          default: rowTileColumns<1>(cols, a, lda, B + n0 * ldn, ldb, ldn, K, c, ldc); break;
         }
       }
       n0 = end;
@@ -286,10 +286,10 @@ MNNQ_HOT void gemmRowVectors(const RowVectorMatrix& A, const float* B, size_t ld
 
 }  // namespace
 
-void gemmFewColumns(const RowVectorMatrix& A, const float* B, size_t ldb, int N, int splitColumn,
-                    float* C, size_t ldc) {
+void gemmFewColumns(const RowVectorMatrix& A, const float* B, size_t ldb, size_t ldn, int N,
+                    int splitColumn, float* C, size_t ldc) {
   if (A.rows() == 0 || N <= 0) return;
-  gemmRowVectors(A, B, ldb, N, splitColumn, C, ldc);
+  gemmRowVectors(A, B, ldb, ldn, N, splitColumn, C, ldc);
 }
 
 void gemmBiasAct(const PackedMatrix& A, const float* B, int ldb, int N, const float* bias,

@@ -56,9 +56,10 @@ class RowVectorMatrix {
 // C[n][m] (C transposed: row stride ldc >= A.paddedRows(), m in [0, A.paddedRows()), rows past
 // M get 0) = sum_k A[m][k] * B[k][n] for n in [0, N), each sum from 0 over k in order with FMAs
 // -- per output the same arithmetic as gemmBiasAct without bias --, except column splitColumn
-// (if in [0, N)), summed as mnnSplitSumColumn sums it. Meant for N below ~16.
-void gemmFewColumns(const RowVectorMatrix& A, const float* B, size_t ldb, int N, int splitColumn,
-                    float* C, size_t ldc);
+// (if in [0, N)), summed as mnnSplitSumColumn sums it. B[k][n] is B[k * ldb + n * ldn]. Meant
+// for N below ~16.
+void gemmFewColumns(const RowVectorMatrix& A, const float* B, size_t ldb, size_t ldn, int N,
+                    int splitColumn, float* C, size_t ldc);
 
 // C[m][n] (row stride ldc) = act(sum_k A[m][k] * B[k][n] + bias[m]) for n in [0, N).
 // bias may be null. The sum runs over k in order with FMAs, starting from the bias, or from 0

@@ -260,26 +260,74 @@ void splitSumProducts(const std::vector<PackedMatrix>& U, const float* V, size_t
     mnnSplitSumColumn(U[pos], V + pos * posStrideV, ldv, M + pos * posStrideM, ldm);
 }
 
-// Steps 2 and 3 of winogradImage for an image of T < 16 tiles (all in one block), vectorised
-// over output channels instead of tiles: with 4 tiles (mnist's 8x8 F(4x4,5x5) layer) the tile
-// vectors were half padding in the GEMMs and the output transform. Per output the arithmetic is
-// unchanged: the same FMA sums over input channels in order (the split-sum tile too), the same
-// transform expressions, bias and activation.
-// V: [pos][c][t] (row stride ldv) from step 1. Products go to M as [pos][t][channel].
+// An image of T < kRowVectorTiles tiles, vectorised over channels instead of tiles, the way
+// MNN's packed layout is: with 4 tiles (mnist's 8x8 F(4x4,5x5) layer) or 2 (rfb320's 4x5 heads,
+// F(4x4,3x3)) tile vectors were mostly padding. Per output the arithmetic is that of
+// winogradImage: the same transform expressions (the y direction in MNN's form for tiles in
+// full blocks), FMA sums over input channels in order (the split-sum tile too), bias and
+// activation.
 template <int alpha, int unit>
-[[gnu::always_inline]] inline void fewTilesProducts(const ImageArgs& args, const float* V,
-                                                    int ldv, float* M, int tw) {
+[[gnu::always_inline]] inline void fewTilesImage(const ImageArgs& args) {
   const std::vector<RowVectorMatrix>& U = *args.rowVectorU;
-  const int C = args.g->inChannels, O = args.g->outChannels;
-  const int outH = args.outH, outW = args.outW;
-  const int T = ((outH + unit - 1) / unit) * tw;
+  const ConvGeometry& g = *args.g;
+  const int C = g.inChannels, O = g.outChannels, k = g.kernelY;
+  const int inH = args.inH, inW = args.inW, outH = args.outH, outW = args.outW;
+  const int th = (outH + unit - 1) / unit, tw = (outW + unit - 1) / unit, T = th * tw;
+  const int CP = (C + 7) / 8 * 8;  // channels padded to whole vectors
+  // 1. The zero-padded input, channel-minor: X[y][x][c] over the rows and columns the tiles
+  // read.
+  const int PR = unit * th + k - 1, PC = unit * tw + k - 1;
+  float* X = scratch(1, size_t(PR) * PC * CP);
+  std::fill(X, X + size_t(PR) * PC * CP, 0.f);
+  const int y0 = std::max(0, -g.padTop), y1 = std::min(inH, PR - g.padTop);
+  const int x0 = std::max(0, -g.padLeft), x1 = std::min(inW, PC - g.padLeft);
+  for (int c = 0; c < C; ++c) {
+    const float* src = args.in + size_t(c) * inH * inW;
+    for (int y = y0; y < y1; ++y) {
+      float* d = X + (size_t(y + g.padTop) * PC + g.padLeft) * CP + c;
+      for (int x = x0; x < x1; ++x) d[size_t(x) * CP] = src[size_t(y) * inW + x];
+    }
+  }
+  // 2. V[pos][t][c] = (B' d B)[pos]: along x for each tile row, then along y, 8 channels at once.
+  float* V = scratch(2, size_t(alpha) * alpha * T * CP);
+  const size_t posStrideV = size_t(T) * CP;
+  for (int t = 0; t < T; ++t) {
+    const bool full = args.firstTile + t < args.fullBlockEnd;
+    const float* tile = X + (size_t(unit * (t / tw)) * PC + unit * (t % tw)) * CP;
+    for (int c0 = 0; c0 < CP; c0 += 8) {
+      v8 xt[alpha][alpha];  // [y][x frequency]
+      for (int y = 0; y < alpha; ++y) {
+        v8 s[alpha];
+        for (int x = 0; x < alpha; ++x) s[x] = V8_LOAD(tile + (size_t(y) * PC + x) * CP + c0);
+        if (alpha == 4) MNNQ_SRC4(s, xt[y]);
+        else if (alpha == 6) MNNQ_SRC6_UNROLL(s, xt[y]);
+        else MNNQ_SRC8_UNROLL(s, xt[y]);
+      }
+      float* v = V + size_t(t) * CP + c0;
+      for (int x = 0; x < alpha; ++x) {
+        v8 s[alpha], m[alpha];
+        for (int y = 0; y < alpha; ++y) s[y] = xt[y][x];
+        if (alpha == 4) MNNQ_SRC4(s, m);
+        else if (alpha == 6) {
+          if (full) MNNQ_SRC6_PACK(s, m);
+          else MNNQ_SRC6_UNROLL(s, m);
+        } else {
+          if (full) MNNQ_SRC8_PACK(s, m);
+          else MNNQ_SRC8_UNROLL(s, m);
+        }
+        for (int y = 0; y < alpha; ++y) V8_STORE(v + (y * alpha + x) * posStrideV, m[y]);
+      }
+    }
+  }
+  // 3. M[pos][t][o] = U[pos] V[pos], vectorised over output channels.
   const int OP = U[0].paddedRows();
+  float* M = scratch(0, size_t(alpha) * alpha * T * OP);
   const int splitTile = args.splitSumTile - args.firstTile;
   const size_t posStrideM = size_t(T) * OP;
   for (int pos = 0; pos < alpha * alpha; ++pos)
-    gemmFewColumns(U[pos], V + size_t(pos) * C * ldv, size_t(ldv), T, splitTile,
+    gemmFewColumns(U[pos], V + pos * posStrideV, 1, size_t(CP), T, splitTile,
                    M + pos * posStrideM, size_t(OP));
-  // 3. Per tile and 8 output channels: A' m A along y, then x; + bias, activation; lanes are
+  // 4. Per tile and 8 output channels: A' m A along y, then x; + bias, activation; lanes are
   // channels, so each lane's result goes to its own channel plane.
   const v8 zero = V8_SPLAT(0.f), six = V8_SPLAT(6.f);
   const size_t planeOut = size_t(outH) * outW;
@@ -336,6 +384,10 @@ template <int alpha, int unit>
 template <int kAlpha, int kUnit>
 [[gnu::always_inline]] inline void winogradImage(const ImageArgs& args) {
   constexpr int alpha = kAlpha, unit = kUnit;
+  if (args.rowVectorU) {
+    fewTilesImage<alpha, unit>(args);
+    return;
+  }
   const ConvGeometry& g = *args.g;
   const std::vector<PackedMatrix>& U = *args.U;
   const float* in = args.in;
@@ -367,8 +419,7 @@ template <int kAlpha, int kUnit>
   const int TB = std::max(16, std::min(512, int((512 * 1024 / 4) / (a2 * (C + O))) / 16 * 16));
   const int ldv = TB + 8;  // 8 spare columns: the last 8-tile store of a row may run past
   float* V = scratch(2, size_t(a2) * C * ldv);
-  float* M = scratch(0, args.rowVectorU ? size_t(a2) * T * args.rowVectorU->front().paddedRows()
-                                         : size_t(a2) * O * TB + 8);
+  float* M = scratch(0, size_t(a2) * O * TB + 8);
   const v8 zero = V8_SPLAT(0.f), six = V8_SPLAT(6.f);
 
   for (int t0 = 0; t0 < T; t0 += TB) {
@@ -409,10 +460,6 @@ template <int kAlpha, int kUnit>
         }
         t += run;
       }
-    }
-    if (args.rowVectorU) {  // few tiles: all of them in this one block (T < TB)
-      fewTilesProducts<alpha, unit>(args, V, ldv, M, tw);
-      continue;
     }
     // 2. M[pos] = U[pos] V[pos]: output channels x tiles, summed over input channels in order.
     for (int pos = 0; pos < a2; ++pos)

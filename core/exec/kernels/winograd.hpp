@@ -32,8 +32,10 @@ int mnnWinogradUnit(const ConvGeometry& g, int outH, int outW);
 // alpha^2 GEMMs.
 int winogradTiles(int unit, int outH, int outW);
 
-// Images with fewer output tiles than this run the GEMMs and the output transform vectorised
-// over output channels instead of tiles (a second copy of the weights, RowVectorMatrix).
+// Images with fewer output tiles than this are computed vectorised over channels instead of
+// tiles: the input transform over input channels (from a channel-minor copy of the input), the
+// GEMMs and the output transform over output channels (a second copy of the weights,
+// RowVectorMatrix). Same arithmetic per output.
 constexpr int kRowVectorTiles = 16;
 
 class Winograd {
