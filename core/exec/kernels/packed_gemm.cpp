@@ -156,41 +156,54 @@ template <int H>
   }
 }
 
+// Strip n0 of B (16 columns, K rows) into `panel` when it must be copied (see gemmStrips);
+// false when the tiles read B in place.
+[[gnu::always_inline]] inline bool copyStrip(const float* B, int ldb, int N, int K, int blocks,
+                                             int n0, float* panel) {
+  const int cols = std::min(16, N - n0);
+  if (cols < 16) {
+    // Last partial strip: copy it into a zero-padded 16-wide panel so the tile reads freely.
+    // Inline stores: two library calls per k cost more than the copy on short strips
+    // (Winograd's 64 GEMMs of 35 tiles each end in a 3-column strip).
+    const v8 zero = V8_SPLAT(0.f);
+    for (int k = 0; k < K; ++k) {
+      float* p = panel + size_t(k) * 16;
+      const float* src = B + size_t(k) * ldb + n0;
+      V8_STORE(p, zero);
+      V8_STORE(p + 8, zero);
+      for (int j = 0; j < cols; ++j) p[j] = src[j];
+    }
+    return true;
+  }
+  if (blocks == 1) return false;
+  // Several row blocks will read this strip: a contiguous copy (K lines of 64 bytes instead
+  // of K rows far apart) keeps it in L1 and the prefetcher on one stream.
+  for (int k = 0; k < K; ++k) {
+    V8_STORE(panel + size_t(k) * 16, V8_LOAD(B + size_t(k) * ldb + n0));
+    V8_STORE(panel + size_t(k) * 16 + 8, V8_LOAD(B + size_t(k) * ldb + n0 + 8));
+  }
+  return true;
+}
+
 MNNQ_HOT void gemmStrips(const PackedMatrix& A, const float* B, int ldb, int N, const float* bias,
                          bool biasLast, Activation act, float* C, int ldc) {
   const int M = A.rows(), K = A.depth();
   const int blocks = (M + kR - 1) / kR;
-  float* panel = nullptr;
-  for (int n0 = 0; n0 < N; n0 += 16) {
+  // Two panels: the next strip is copied before this one's tiles store their results. Copied
+  // after them, its loads could wait on those stores when C's rows sit just past B's modulo
+  // 4 KiB (same address bits to the CPU's store-forwarding check; plane strides that are
+  // multiples of 4 KiB, 32x32 and 64x64 pixels, keep that for every row): 30 % slower
+  // pointwise layers on blazeface's 64x64 planes, depending on where the tensors happened to
+  // be allocated.
+  float* panels = scratch(3, size_t(K) * 32);
+  bool copied = copyStrip(B, ldb, N, K, blocks, 0, panels);
+  for (int n0 = 0, s = 0; n0 < N; n0 += 16, ++s) {
     const int cols = std::min(16, N - n0);
-    const float* b = B + n0;
-    size_t bStride = size_t(ldb);
-    if (cols < 16) {
-      // Last partial strip: copy it into a zero-padded 16-wide panel so the tile reads freely.
-      if (!panel) panel = scratch(3, size_t(K) * 16);
-      // Inline stores: two library calls per k cost more than the copy on short strips
-      // (Winograd's 64 GEMMs of 35 tiles each end in a 3-column strip).
-      const v8 zero = V8_SPLAT(0.f);
-      for (int k = 0; k < K; ++k) {
-        float* p = panel + size_t(k) * 16;
-        const float* src = B + size_t(k) * ldb + n0;
-        V8_STORE(p, zero);
-        V8_STORE(p + 8, zero);
-        for (int j = 0; j < cols; ++j) p[j] = src[j];
-      }
-      b = panel;
-      bStride = 16;
-    } else if (blocks > 1) {
-      // Several row blocks will read this strip: a contiguous copy (K lines of 64 bytes instead
-      // of K rows far apart) keeps it in L1 and the prefetcher on one stream.
-      if (!panel) panel = scratch(3, size_t(K) * 16);
-      for (int k = 0; k < K; ++k) {
-        V8_STORE(panel + size_t(k) * 16, V8_LOAD(B + size_t(k) * ldb + n0));
-        V8_STORE(panel + size_t(k) * 16 + 8, V8_LOAD(B + size_t(k) * ldb + n0 + 8));
-      }
-      b = panel;
-      bStride = 16;
-    }
+    float* panel = panels + size_t(s % 2) * K * 16;
+    const float* b = copied ? panel : B + n0;
+    const size_t bStride = copied ? 16 : size_t(ldb);
+    if (n0 + 16 < N)
+      copied = copyStrip(B, ldb, N, K, blocks, n0 + 16, panels + size_t((s + 1) % 2) * K * 16);
     for (int blk = 0; blk < blocks; ++blk) {
       const int m0 = blk * kR;
       if (cols <= 8 && m0 + 2 * kR <= M) {
