@@ -8,11 +8,14 @@
 #   2 threads : samples in parallel (mnnq: one Executor, 2 threads; MNN: two 1-thread processes, summed)
 #   cpu ms    : CPU time per forward on 1 thread (perf stat task-clock of a long run minus a short
 #               one, which cancels loading and warm-up); robust when other processes share the cores.
+#               The long run has about CPU_SCALE (default 4) * 4/5 * N forwards: with fewer, the
+#               start-up time's variation (~10 ms) swamped the small models' difference.
 set -u
 FIX=${FIXTURES:-$(dirname "$0")/../../shared/fixtures}
 FB=${FORWARD_BENCH:-build/bin/forward_bench}
 MNN=${MNN_RUN:?set MNN_RUN to the MNN harness binary}
 ROUNDS=${ROUNDS:-3}
+CPU_SCALE=${CPU_SCALE:-4}
 declare -A FILE=([mnist]=mnist_lenet/mnist.mnn [ppocr_cls]=ppocr_v4/ppocr_cls.mnn
   [blazeface_mp]=blazeface_mediapipe/blazeface_mp_onnx.mnn [rfb320]=ultraface/RFB-320.mnn
   [rfb320_onnx]=ultraface/rfb320_onnx.mnn [blazeface_tf]=blazeface_tf/blazeface.mnn [mlsd]=mlsd/mlsd_tiny.mnn)
@@ -33,7 +36,7 @@ for m in $models; do
     b1=$(py "print(max($b1, $(mnn_ips "$mod" "$in" $((5 * n)))))")
     x=$( (mnn_ips "$mod" "$in" $((5 * n)) & mnn_ips "$mod" "$in" $((5 * n)); wait) | paste -sd+ )
     b2=$(py "print(max($b2, $x))")
-    k=$((n / 5 + 1))
+    k=$((CPU_SCALE * n / 5 + 1))
     t1=$(cpu_ms "$FB" "$mod" "$in" --iters 1 --threads 1); t2=$(cpu_ms "$FB" "$mod" "$in" --iters $k --threads 1)
     ac=$(py "print(min($ac, ($t2 - $t1) / (5 * ($k - 1))))")
     t1=$(cpu_ms "$MNN" "$mod" - "$in" --bench 1); t2=$(cpu_ms "$MNN" "$mod" - "$in" --bench $((5 * (k - 1) + 1)))
