@@ -35,7 +35,9 @@ MNNQ_PLUGIN_HOT void countBins(const float* data, uint64_t count, float interval
   const f8 v_bound = MNNQ_F8_SPLAT(skip_bound);
   const f8 v_largest = MNNQ_F8_SPLAT(std::numeric_limits<float>::max());
   const f8 v_last = MNNQ_F8_SPLAT(float(kKlBins - 1));
-  const i8 v_skip = MNNQ_I8_SPLAT(kKlBins);
+  // Skipped elements go to 8 dump slots, one per vector lane: long runs of zeros (after a ReLU)
+  // would otherwise chain every increment on the previous one's store to the same slot.
+  const i8 v_skip = MNNQ_I8_SPLAT(kKlBins) + i8{0, 1, 2, 3, 4, 5, 6, 7};
   constexpr int ways = KlBinCounter::kWays, stride = KlBinCounter::kStride;
   // uint16_t, so stores to the uint32_t counters cannot alias the bins being read.
   alignas(32) uint16_t bins[kBlock];

@@ -34,8 +34,8 @@ class KlBinCounter {
   // bins (common: many small values) does not make every increment wait for the previous
   // one's store. Measured on rfb320's tensors: 2 copies beat 1, 4 and 8.
   static constexpr int kWays = 2;
-  // Bin kKlBins of each copy collects the skipped elements (branch-free counting); the copies
-  // are padded apart so they do not map to the same cache sets.
+  // Bins kKlBins .. kKlBins + 7 of each copy collect the skipped elements (branch-free
+  // counting); the copies are padded apart so they do not map to the same cache sets.
   static constexpr int kStride = kKlBins + 16;
 
  private:
