@@ -93,6 +93,10 @@ TEST_CASE("convolution kernels agree with the direct definition") {
     checkConv(g, 1, 4, 3, 4, 3, 6);  // image smaller than the kernel: all border
     g.strideY = g.strideX = 2;
     checkConv(g, 1, 21, 37, 11, 19, 7);  // 16-wide vectors, 8-wide and scalar tails
+    g.strideY = g.strideX = 1;
+    checkConv(g, 1, 7, 70, 7, 70, 29);  // 5x5 rows of 32 per pass, then 16, 8 (overlapping)
+    g.strideY = g.strideX = 2;
+    checkConv(g, 1, 8, 133, 4, 67, 30);
     g.kernelY = g.kernelX = 7; g.padTop = g.padLeft = 3;
     checkConv(g, 1, 9, 20, 5, 10, 8);
     g.kernelY = g.kernelX = 3; g.padTop = g.padLeft = 2; g.strideY = g.strideX = 1;
