@@ -1,5 +1,6 @@
 #include "packed_floats.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace mnnq {
@@ -20,18 +21,23 @@ inline std::uint32_t bitsOf(const float* p) {
 
 PackedFloats::PackedFloats(const float* data, std::size_t count) : count_(count) {
   if (count == 0) return;
-  // A slot holds (stamp << 32 | bit pattern); it is in use when its stamp is the current
-  // segment's, so starting a segment empties the table without clearing it, and one 64-bit
-  // comparison finds a value.
+  // A slot holds stamp << 40 | palette index << 32 | bit pattern; it is in use when its stamp is
+  // the current segment's, so starting a segment empties the table without clearing it, and one
+  // load and one masked comparison find a value and its index.
+  constexpr int kStampShift = 40;
+  constexpr std::uint64_t kNotIndex = ~(std::uint64_t(0xff) << 32);
   std::uint64_t slots[kSlots] = {};
-  std::uint8_t slot_index[kSlots];
-  std::uint64_t stamp = 0;
+  std::uint64_t stamp = 0;  // already shifted
+  std::uint32_t palette[kPaletteLimit];
 
   indices_.resize(count);
   std::size_t used = 0;  // indices_ in use
   for (std::size_t pos = 0; pos < count;) {
-    stamp += std::uint64_t(1) << 32;  // wraps after 2^32 segments, i.e. never (>= 1 element each)
-    const std::uint32_t palette_begin = static_cast<std::uint32_t>(palette_.size());
+    stamp += std::uint64_t(1) << kStampShift;
+    if (stamp == 0) {  // wrapped after 2^24 segments: clear once, restart the stamps
+      std::fill(slots, slots + kSlots, std::uint64_t(0));
+      stamp = std::uint64_t(1) << kStampShift;
+    }
     std::uint8_t* out = indices_.data() + used;
     std::uint32_t size = 0;
     std::size_t k = pos;
@@ -39,23 +45,26 @@ PackedFloats::PackedFloats(const float* data, std::size_t count) : count_(count)
       const std::uint32_t b = bitsOf(data + k);
       const std::uint64_t key = stamp | b;
       std::uint32_t h = (b * 0x9E3779B1u) >> (32 - kTableBits);
-      while (slots[h] != key && (slots[h] & ~std::uint64_t(0xffffffffu)) == stamp)
+      std::uint64_t slot = slots[h];
+      while ((slot & kNotIndex) != key && (slot >> kStampShift) == (stamp >> kStampShift)) {
         h = (h + 1) & (kSlots - 1);
-      if (slots[h] != key) {
-        if (size == kPaletteLimit) break;  // the 257th value starts the next segment
-        slots[h] = key;
-        slot_index[h] = static_cast<std::uint8_t>(size++);
-        palette_.push_back(b);
+        slot = slots[h];
       }
-      out[k - pos] = slot_index[h];
+      if ((slot & kNotIndex) != key) {
+        if (size == kPaletteLimit) break;  // the 257th value starts the next segment
+        slot = key | (std::uint64_t(size) << 32);
+        slots[h] = slot;
+        palette[size++] = b;
+      }
+      out[k - pos] = static_cast<std::uint8_t>(slot >> 32);
     }
     const std::size_t length = k - pos;
     // Palette + indices must at least halve the raw size: 4 * size + length <= 2 * length.
     if (4 * std::size_t(size) <= length) {
-      segments_.push_back({length, used, palette_begin, size});
+      segments_.push_back({length, used, static_cast<std::uint32_t>(palette_.size()), size});
+      palette_.insert(palette_.end(), palette, palette + size);
       used += length;
     } else {
-      palette_.resize(palette_begin);
       addRaw(data + pos, length);
     }
     pos = k;
