@@ -7,7 +7,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -305,4 +310,163 @@ TEST_CASE("unary: hardswish and sigmoid") {
   CHECK(out[2] == Approx(4.f));
   unaryFloat(UnaryKind::Sigmoid, in, out, 3);
   CHECK(out[1] == Approx(0.7310586f));
+}
+
+namespace {
+
+// Straightforward max pooling: each window clipped to the image, taps row by row, the first
+// maximal element kept (std::max keeps its first argument on ties), -FLT_MAX for no taps.
+std::vector<float> naiveMaxPool(const std::vector<float>& in, int planes, int H, int W,
+                                const PoolGeometry& g, int OH, int OW) {
+  std::vector<float> out(size_t(planes) * OH * OW);
+  for (int p = 0; p < planes; ++p)
+    for (int oy = 0; oy < OH; ++oy)
+      for (int ox = 0; ox < OW; ++ox) {
+        float r = -std::numeric_limits<float>::max();
+        for (int ky = 0; ky < g.kernelY; ++ky)
+          for (int kx = 0; kx < g.kernelX; ++kx) {
+            const int iy = oy * g.strideY - g.padTop + ky, ix = ox * g.strideX - g.padLeft + kx;
+            if (iy >= 0 && iy < H && ix >= 0 && ix < W)
+              r = std::max(r, in[(size_t(p) * H + iy) * W + ix]);
+          }
+        out[(size_t(p) * OH + oy) * OW + ox] = r;
+      }
+  return out;
+}
+
+// Bit patterns, so that -0 and +0 differ.
+std::vector<uint32_t> bits(const float* v, size_t n) {
+  std::vector<uint32_t> b(n);
+  std::memcpy(b.data(), v, n * sizeof(float));
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("max pooling matches the direct window loop bit for bit (sizes, padding, ceil mode)") {
+  // Values from a small set with both zeros, so that ties (also +0 against -0) are frequent.
+  const float values[] = {-1.5f, -0.f, 0.f, 0.25f, 2.f, -3.f, 0.f, -0.f};
+  int cases = 0;
+  for (int k = 1; k <= 4; ++k)
+    for (int s = 1; s <= 3; ++s)
+      for (int pad = 0; pad < k && pad <= 2; ++pad)
+        for (int ceil = 0; ceil <= 1; ++ceil)
+          for (int W : {1, 2, 5, 7, 8, 9, 16, 17, 33, 64})
+            for (int H : {1, 3, 6}) {
+              // Vertically a different kernel/stride/pad than horizontally where possible.
+              PoolGeometry g;
+              g.kernelX = k; g.strideX = s; g.padLeft = pad;
+              g.kernelY = k == 4 ? 3 : k; g.strideY = s == 3 ? 1 : s;
+              g.padTop = std::min(pad, g.kernelY - 1);
+              const int w = W + 2 * g.padLeft, h = H + 2 * g.padTop;
+              if (g.kernelX > w || g.kernelY > h) continue;
+              // Output size as the Pooling op computes it for explicit pads (floor or ceil mode).
+              const int OW = ceil ? (w - g.kernelX + s - 1) / s + 1 : (w - g.kernelX) / s + 1;
+              const int OHg = ceil ? (h - g.kernelY + g.strideY - 1) / g.strideY + 1
+                                   : (h - g.kernelY) / g.strideY + 1;
+              const int planes = 3;
+              std::vector<float> in(size_t(planes) * H * W);
+              std::mt19937 gen(unsigned(k * 1000 + s * 100 + pad * 10 + W + H));
+              for (auto& v : in) v = values[gen() % 8];
+              // One guard element past the output: nothing may be stored beyond it.
+              std::vector<float> out(size_t(planes) * OHg * OW + 1, 42.f);
+              pool2d(in.data(), planes, H, W, g, out.data(), OHg, OW);
+              const auto ref = naiveMaxPool(in, planes, H, W, g, OHg, OW);
+              INFO("k " << k << " s " << s << " pad " << pad << " ceil " << ceil << " " << H << "x" << W);
+              REQUIRE(bits(out.data(), ref.size()) == bits(ref.data(), ref.size()));
+              REQUIRE(out.back() == 42.f);
+              ++cases;
+            }
+  CHECK(cases > 500);
+}
+
+TEST_CASE("max pooling: 2x2 stride 2 and 3x3 stride 1 pad 1 on wide planes, hand-checked values") {
+  // 2 planes of 2 x 20: plane value = column index (row 0) and 100 - column (row 1).
+  std::vector<float> in(2 * 2 * 20);
+  for (int p = 0; p < 2; ++p)
+    for (int x = 0; x < 20; ++x) {
+      in[(p * 2 + 0) * 20 + x] = float(x + p);
+      in[(p * 2 + 1) * 20 + x] = float(100 - x);
+    }
+  PoolGeometry g;
+  g.kernelX = g.kernelY = 2; g.strideX = g.strideY = 2;
+  std::vector<float> out(2 * 10);
+  pool2d(in.data(), 2, 2, 20, g, out.data(), 1, 10);
+  for (int ox = 0; ox < 10; ++ox) {
+    CHECK(out[ox] == float(100 - 2 * ox));  // max(2ox, 2ox+1, 100-2ox, 99-2ox)
+    CHECK(out[10 + ox] == float(100 - 2 * ox));
+  }
+  // 3x3 stride 1 pad 1 on one row 0..19: the window clips at both ends.
+  std::vector<float> row(20);
+  for (int x = 0; x < 20; ++x) row[x] = float(x % 7);
+  g.kernelX = g.kernelY = 3; g.strideX = g.strideY = 1; g.padLeft = g.padTop = 1;
+  std::vector<float> o1(20);
+  pool2d(row.data(), 1, 1, 20, g, o1.data(), 1, 20);
+  const std::vector<float> expect = {1, 2, 3, 4, 5, 6, 6, 6, 2, 3, 4, 5, 6, 6, 6, 2, 3, 4, 5, 5};
+  CHECK(o1 == expect);
+}
+
+namespace {
+
+// Straightforward bilinear resize with MNN's per-element arithmetic: source coordinate
+// s = x*scale + offset, i = floor(s), f = s - i, taps clamped; a row is r[i+1]*f + r[i]*(1-f),
+// the output a*(1-fy) + b*fy, each product rounded on its own.
+std::vector<float> naiveBilinear(const std::vector<float>& in, int planes, int H, int W,
+                                 const InterpGeometry& g, int OH, int OW) {
+  std::vector<float> out(size_t(planes) * OH * OW);
+  auto clampi = [](int v, int hi) { return std::min(std::max(v, 0), hi); };
+  for (int p = 0; p < planes; ++p)
+    for (int y = 0; y < OH; ++y) {
+      const float sy = y * g.scaleY + g.offsetY;
+      const int iy = static_cast<int>(std::floor(sy));
+      const float fy = sy - iy;
+      const float* ra = &in[(size_t(p) * H + clampi(iy, H - 1)) * W];
+      const float* rb = &in[(size_t(p) * H + clampi(iy + 1, H - 1)) * W];
+      for (int x = 0; x < OW; ++x) {
+        const float sx = x * g.scaleX + g.offsetX;
+        const int ix = static_cast<int>(std::floor(sx));
+        const float fx = sx - ix;
+        const int x0 = clampi(ix, W - 1), x1 = clampi(ix + 1, W - 1);
+        const volatile float pa1 = ra[x1] * fx, pa0 = ra[x0] * (1.0f - fx);
+        const volatile float pb1 = rb[x1] * fx, pb0 = rb[x0] * (1.0f - fx);
+        const volatile float a = pa1 + pa0, b = pb1 + pb0;
+        const volatile float qa = a * (1.0f - fy), qb = b * fy;
+        out[(size_t(p) * OH + y) * OW + x] = qa + qb;
+      }
+    }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("bilinear resize matches MNN's per-element arithmetic bit for bit") {
+  int cases = 0;
+  for (int kind = 0; kind < 3; ++kind)  // 0 half-pixel, 1 align corners, 2 asymmetric
+    for (auto [H, W, OH, OW] : {std::array<int, 4>{4, 5, 8, 10}, {40, 40, 80, 80}, {3, 7, 6, 14},
+                                {5, 9, 3, 4}, {1, 1, 3, 17}, {6, 13, 13, 29}, {2, 3, 7, 5},
+                                {8, 8, 8, 8}, {7, 20, 16, 40}}) {
+      InterpGeometry g;
+      g.mode = InterpMode::Bilinear;
+      if (kind == 1) {
+        g.scaleX = OW == 1 ? 0.f : float(W - 1) / float(OW - 1);
+        g.scaleY = OH == 1 ? 0.f : float(H - 1) / float(OH - 1);
+      } else {
+        g.scaleX = float(W) / float(OW);
+        g.scaleY = float(H) / float(OH);
+        if (kind == 0) {
+          g.offsetX = 0.5f * g.scaleX - 0.5f;
+          g.offsetY = 0.5f * g.scaleY - 0.5f;
+        }
+      }
+      const int planes = 3;
+      const auto in = randomVec(size_t(planes) * H * W, unsigned(H * 31 + W + kind));
+      std::vector<float> out(size_t(planes) * OH * OW + 1, 42.f);
+      interp2d(in.data(), planes, H, W, g, out.data(), OH, OW);
+      const auto ref = naiveBilinear(in, planes, H, W, g, OH, OW);
+      INFO("mode " << kind << " " << H << "x" << W << " -> " << OH << "x" << OW);
+      REQUIRE(bits(out.data(), ref.size()) == bits(ref.data(), ref.size()));
+      REQUIRE(out.back() == 42.f);
+      ++cases;
+    }
+  CHECK(cases == 27);
 }

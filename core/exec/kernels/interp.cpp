@@ -1,5 +1,6 @@
 #include "interp.hpp"
 
+#include "scratch.hpp"
 #include "simd.hpp"
 
 #include <algorithm>
@@ -20,6 +21,32 @@ inline void cubicWeights(float t, float w[4]) {
   const float ta = 1.0f + t, td = 2.0f - t;
   w[0] = static_cast<float>(3.0f - 6.0f * ta + 5.0f * 0.75 * ta * ta - 0.75f * ta * ta * ta);
   w[3] = static_cast<float>(3.0f - 6.0f * td + 5.0f * 0.75 * td * td - 0.75f * td * td * td);
+}
+
+
+// One source row interpolated horizontally: out[x] = r[x1]*f + r[x0]*(1-f), as MNN's sampler
+// (products rounded separately: this file is built without FMA contraction).
+[[gnu::always_inline]] inline void horizontalLine(const float* __restrict r, const int* __restrict x0,
+                                                  const int* __restrict x1,
+                                                  const float* __restrict f,
+                                                  const float* __restrict g, int n,
+                                                  float* __restrict out) {
+  for (int x = 0; x < n; ++x) out[x] = r[x1[x]] * f[x] + r[x0[x]] * g[x];
+}
+
+// One output row from two horizontal lines: a*(1-t) + b*t, 8 outputs per vector; the last
+// vector ends at n (overlapping its predecessor), rows under 8 wide go through a staging vector.
+[[gnu::always_inline]] inline void verticalLerp(const float* a, const float* b, float t, float* o,
+                                                int n) {
+  const v8 tv = V8_SPLAT(t), sv = V8_SPLAT(1.0f - t);
+  if (n < 8) {
+    for (int x = 0; x < n; ++x) o[x] = a[x] * (1.0f - t) + b[x] * t;
+    return;
+  }
+  for (int x = 0; x < n; x += 8) {
+    const int i = std::min(x, n - 8);
+    V8_STORE(o + i, V8_LOAD(a + i) * sv + V8_LOAD(b + i) * tv);
+  }
 }
 
 }  // namespace
@@ -59,20 +86,37 @@ MNNQ_HOT void interp2d(const float* in, int planes, int inH, int inW, const Inte
       y0[y] = clampi(yi, 0, inH - 1);
       y1[y] = clampi(yi + 1, 0, inH - 1);
     }
-    std::vector<float> lineA(outW), lineB(outW);
+    // Each source row is interpolated horizontally once per plane into one of two cached lines
+    // (consecutive output rows mostly share their source rows), then every output row is the
+    // vertical lerp of two lines, 8 outputs per vector. Per element the operations and their
+    // order are unchanged: a = r[x1]*f + r[x0]*(1-f) per line, o = a*(1-fy) + b*fy.
+    const int outW8 = (outW + 7) / 8 * 8;
+    std::vector<float> gx(outW);
+    for (int x = 0; x < outW; ++x) gx[x] = 1.0f - fx[x];
+    float* lines = scratch(0, 2 * size_t(outW8));
     for (int p = 0; p < planes; ++p) {
       const float* src = in + p * inPlane;
+      int cached[2] = {-1, -1};  // source row held by each line, -1: none
+      auto slotOf = [&](int row) { return cached[0] == row ? 0 : cached[1] == row ? 1 : -1; };
       for (int y = 0; y < outH; ++y) {
-        const float* ra = src + size_t(y0[y]) * inW;
-        const float* rb = src + size_t(y1[y]) * inW;
-        for (int x = 0; x < outW; ++x) {
-          const float f = fx[x];
-          lineA[x] = ra[x1[x]] * f + ra[x0[x]] * (1.0f - f);
-          lineB[x] = rb[x1[x]] * f + rb[x0[x]] * (1.0f - f);
+        // The line of y0 goes to the slot not holding y1, and y1's to the slot not holding y0.
+        int sa = slotOf(y0[y]);
+        if (sa < 0) {
+          const int sb = slotOf(y1[y]);
+          sa = sb == 0 ? 1 : 0;
+          cached[sa] = y0[y];
+          horizontalLine(src + size_t(y0[y]) * inW, x0.data(), x1.data(), fx.data(), gx.data(),
+                         outW, lines + size_t(sa) * outW8);
         }
-        const float f = fy[y];
-        float* o = out + p * outPlane + size_t(y) * outW;
-        for (int x = 0; x < outW; ++x) o[x] = lineA[x] * (1.0f - f) + lineB[x] * f;
+        int sb = slotOf(y1[y]);
+        if (sb < 0) {
+          sb = 1 - sa;
+          cached[sb] = y1[y];
+          horizontalLine(src + size_t(y1[y]) * inW, x0.data(), x1.data(), fx.data(), gx.data(),
+                         outW, lines + size_t(sb) * outW8);
+        }
+        verticalLerp(lines + size_t(sa) * outW8, lines + size_t(sb) * outW8, fy[y],
+                     out + p * outPlane + size_t(y) * outW, outW);
       }
     }
     return;
