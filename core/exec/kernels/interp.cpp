@@ -34,6 +34,45 @@ inline void cubicWeights(float t, float w[4]) {
   for (int x = 0; x < n; ++x) out[x] = r[x1[x]] * f[x] + r[x0[x]] * g[x];
 }
 
+// Horizontal taps of a bilinear row, blocks of 8 outputs whose taps all fall in 8 consecutive
+// source columns (see interp2d).
+struct WindowedTaps {
+  std::vector<int> start, base, off0, off1;  // per block; offsets 8 per block
+  bool plan(const std::vector<int>& x0, const std::vector<int>& x1, int inW, int outW) {
+    if (inW < 8 || outW < 8) return false;
+    for (int s = 0;; s += 8) {
+      s = std::min(s, outW - 8);
+      const int b = std::min(x0[s], inW - 8);
+      for (int j = 0; j < 8; ++j) {
+        const int a = x0[s + j] - b, c = x1[s + j] - b;
+        if (a < 0 || a > 7 || c < 0 || c > 7) return false;
+        off0.push_back(a);
+        off1.push_back(c);
+      }
+      start.push_back(s);
+      base.push_back(b);
+      if (s == outW - 8) return true;
+    }
+  }
+};
+
+typedef int v8i __attribute__((vector_size(32)));
+typedef int v8i_unaligned __attribute__((vector_size(32), aligned(4), may_alias));
+
+// horizontalLine for windowed taps: same products and sum per element.
+[[gnu::always_inline]] inline void windowedLine(const float* r, const WindowedTaps& t,
+                                                const float* f, const float* g, float* out) {
+  const int blocks = static_cast<int>(t.start.size());
+  for (int b = 0; b < blocks; ++b) {
+    const int s = t.start[b];
+    const v8 v = V8_LOAD(r + t.base[b]);
+    const v8i i0 = *reinterpret_cast<const v8i_unaligned*>(&t.off0[8 * size_t(b)]);
+    const v8i i1 = *reinterpret_cast<const v8i_unaligned*>(&t.off1[8 * size_t(b)]);
+    const v8 a = __builtin_shuffle(v, i0), c = __builtin_shuffle(v, i1);
+    V8_STORE(out + s, c * V8_LOAD(f + s) + a * V8_LOAD(g + s));
+  }
+}
+
 // One output row from two horizontal lines: a*(1-t) + b*t, 8 outputs per vector; the last
 // vector ends at n (overlapping its predecessor), rows under 8 wide go through a staging vector.
 [[gnu::always_inline]] inline void verticalLerp(const float* a, const float* b, float t, float* o,
@@ -94,6 +133,12 @@ MNNQ_HOT void interp2d(const float* in, int planes, int inH, int inW, const Inte
     std::vector<float> gx(outW);
     for (int x = 0; x < outW; ++x) gx[x] = 1.0f - fx[x];
     float* lines = scratch(0, 2 * size_t(outW8));
+    // Upscaling: the two taps of 8 consecutive outputs lie within 8 consecutive source columns,
+    // so one vector load and two in-register permutes (vpermps) replace 16 scalar loads. Blocks
+    // of 8 outputs start at 0, 8, ... and the last one ends at outW (overlapping); each has the
+    // first source column `base` of its load and the taps' offsets from it.
+    WindowedTaps taps;
+    const bool windowed = taps.plan(x0, x1, inW, outW);
     for (int p = 0; p < planes; ++p) {
       const float* src = in + p * inPlane;
       int cached[2] = {-1, -1};  // source row held by each line, -1: none
@@ -105,15 +150,23 @@ MNNQ_HOT void interp2d(const float* in, int planes, int inH, int inW, const Inte
           const int sb = slotOf(y1[y]);
           sa = sb == 0 ? 1 : 0;
           cached[sa] = y0[y];
-          horizontalLine(src + size_t(y0[y]) * inW, x0.data(), x1.data(), fx.data(), gx.data(),
-                         outW, lines + size_t(sa) * outW8);
+          const float* r = src + size_t(y0[y]) * inW;
+          float* l = lines + size_t(sa) * outW8;
+          if (windowed)
+            windowedLine(r, taps, fx.data(), gx.data(), l);
+          else
+            horizontalLine(r, x0.data(), x1.data(), fx.data(), gx.data(), outW, l);
         }
         int sb = slotOf(y1[y]);
         if (sb < 0) {
           sb = 1 - sa;
           cached[sb] = y1[y];
-          horizontalLine(src + size_t(y1[y]) * inW, x0.data(), x1.data(), fx.data(), gx.data(),
-                         outW, lines + size_t(sb) * outW8);
+          const float* r = src + size_t(y1[y]) * inW;
+          float* l = lines + size_t(sb) * outW8;
+          if (windowed)
+            windowedLine(r, taps, fx.data(), gx.data(), l);
+          else
+            horizontalLine(r, x0.data(), x1.data(), fx.data(), gx.data(), outW, l);
         }
         verticalLerp(lines + size_t(sa) * outW8, lines + size_t(sb) * outW8, fy[y],
                      out + p * outPlane + size_t(y) * outW, outW);
