@@ -86,11 +86,12 @@ template <int KX, int KY>
         end = oxE;
       }
     } else if (sx == 2) {
-      // Even lanes of 16 floats from the window's tap: reads up to 15 floats past it, so only
-      // while that stays in the row; then one vector ending at oxE from odd lanes of the 16
-      // floats starting one before (they end at the last window's last tap).
+      // Taps k and k + 1 (k even) from the 16 floats at padded column 2*ox + k, even and odd
+      // lanes: the last load ends at 2*ox + ((kx-1) & ~1) + 15, so only while that is in the
+      // row; then one vector ending at oxE from odd lanes of the 16 floats starting one before
+      // each tap (they end at the last window's last tap).
       const int lastX = g.padLeft + inW - 1;  // last padded column inside the row
-      for (; ox + 8 <= oxE && 2 * ox + kx + 14 <= lastX; ox += 8) {
+      for (; ox + 8 <= oxE && 2 * ox + ((kx - 1) & ~1) + 15 <= lastX; ox += 8) {
         v8 r = V8_SPLAT(kLow);
         for (int k = 0; k < kx; ++k) {
           const float* p = row + 2 * ox + (k & ~1);
@@ -157,6 +158,90 @@ template <int KX, int KY>
   }
 }
 
+// Max pooling window by window for the common kernels (KX x KY taps, horizontal stride SX of 1
+// or 2), taps in the direct loop's order, all in registers: rows whose window is inside the
+// image vertically take 8 outputs per vector over the columns of [oxB, oxE) that vectors can
+// reach without reading outside the row (as in maxPoolPlane); the rest, the clipped scalar loop.
+template <int KX, int KY, int SX>
+[[gnu::always_inline]] inline void maxPoolDirect(const float* src, int inH, int inW,
+                                                 const PoolGeometry& g, float* dst, int outH,
+                                                 int outW, int oxB, int oxE) {
+  constexpr float kLow = -std::numeric_limits<float>::max();
+  typedef int v8i __attribute__((vector_size(32)));
+  const v8i even = {0, 2, 8, 10, 4, 6, 12, 14}, odd = even + 1, unswap = {0, 1, 4, 5, 2, 3, 6, 7};
+  const int lastX = g.padLeft + inW - 1;  // last padded column inside a row
+  for (int oy = 0; oy < outH; ++oy) {
+    const int iy = oy * g.strideY - g.padTop;
+    float* o = dst + size_t(oy) * outW;
+    const float* row = src + ptrdiff_t(iy) * inW - g.padLeft;  // row[x]: padded column x
+    auto clipped = [&](int b, int e) {
+      const int ky0 = std::max(0, -iy), ky1 = std::min(KY, inH - iy);
+      for (int ox = b; ox < e; ++ox) {
+        const int x0 = ox * SX, k0 = std::max(0, g.padLeft - x0);
+        const int k1 = std::min(KX, g.padLeft + inW - x0);
+        float r = kLow;
+        for (int ky = ky0; ky < ky1; ++ky)
+          for (int k = k0; k < k1; ++k) r = std::max(r, row[ptrdiff_t(ky) * inW + x0 + k]);
+        o[ox] = r;
+      }
+    };
+    if (iy < 0 || iy + KY > inH) {
+      clipped(0, outW);
+      continue;
+    }
+    int ox = oxB, end = oxB;
+    if (SX == 1) {
+      for (; ox + 8 <= oxE; ox += 8) {
+        v8 r = V8_SPLAT(kLow);
+        for (int ky = 0; ky < KY; ++ky)
+          for (int k = 0; k < KX; ++k) {
+            const v8 x = V8_LOAD(row + ptrdiff_t(ky) * inW + ox + k);
+            r = r < x ? x : r;
+          }
+        V8_STORE(o + ox, r);
+      }
+      end = ox;
+      if (ox < oxE && oxE - 8 >= oxB) {
+        const int b = oxE - 8;
+        v8 r = V8_SPLAT(kLow);
+        for (int ky = 0; ky < KY; ++ky)
+          for (int k = 0; k < KX; ++k) {
+            const v8 x = V8_LOAD(row + ptrdiff_t(ky) * inW + b + k);
+            r = r < x ? x : r;
+          }
+        V8_STORE(o + b, r);
+        end = oxE;
+      }
+    } else {
+      for (; ox + 8 <= oxE && 2 * ox + ((KX - 1) & ~1) + 15 <= lastX; ox += 8) {
+        v8 r = V8_SPLAT(kLow);
+        for (int ky = 0; ky < KY; ++ky)
+          for (int k = 0; k < KX; ++k) {
+            const float* p = row + ptrdiff_t(ky) * inW + 2 * ox + (k & ~1);
+            const v8 x = __builtin_shuffle(V8_LOAD(p), V8_LOAD(p + 8), k & 1 ? odd : even);
+            r = r < x ? x : r;
+          }
+        V8_STORE(o + ox, __builtin_shuffle(r, unswap));
+      }
+      end = ox;
+      const int b = oxE - 8;
+      if (ox < oxE && b >= oxB && 2 * b - 1 >= g.padLeft) {
+        v8 r = V8_SPLAT(kLow);
+        for (int ky = 0; ky < KY; ++ky)
+          for (int k = 0; k < KX; ++k) {
+            const float* p = row + ptrdiff_t(ky) * inW + 2 * b + k - 1;
+            const v8 x = __builtin_shuffle(V8_LOAD(p), V8_LOAD(p + 8), odd);
+            r = r < x ? x : r;
+          }
+        V8_STORE(o + b, __builtin_shuffle(r, unswap));
+        end = oxE;
+      }
+    }
+    clipped(0, oxB);
+    clipped(end, outW);
+  }
+}
+
 }  // namespace
 
 MNNQ_HOT void pool2d(const float* in, int planes, int inH, int inW, const PoolGeometry& g,
@@ -174,7 +259,13 @@ MNNQ_HOT void pool2d(const float* in, int planes, int inH, int inW, const PoolGe
       const float* x = in + size_t(p) * inH * inW;
       float* y = out + size_t(p) * outH * outW;
       // The models' kernels with the tap loops unrolled.
-      if (g.kernelX == 2 && g.kernelY == 2)
+      if (g.kernelX == 2 && g.kernelY == 2 && g.strideX == 2)
+        maxPoolDirect<2, 2, 2>(x, inH, inW, g, y, outH, outW, oxB, oxE);
+      else if (g.kernelX == 3 && g.kernelY == 3 && g.strideX == 2)
+        maxPoolDirect<3, 3, 2>(x, inH, inW, g, y, outH, outW, oxB, oxE);
+      else if (g.kernelX == 3 && g.kernelY == 3 && g.strideX == 1)
+        maxPoolDirect<3, 3, 1>(x, inH, inW, g, y, outH, outW, oxB, oxE);
+      else if (g.kernelX == 2 && g.kernelY == 2)
         maxPoolPlane<2, 2>(x, inH, inW, g, y, outH, outW, oxB, oxE, reduced, rowStride);
       else if (g.kernelX == 3 && g.kernelY == 3)
         maxPoolPlane<3, 3>(x, inH, inW, g, y, outH, outW, oxB, oxE, reduced, rowStride);
