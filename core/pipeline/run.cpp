@@ -162,8 +162,8 @@ int runQuantization(const RunRequest& request) {
   if (!equalize && !pairs.empty() && !request.config.contains("cross_layer_equalization"))
     summary.notes.push_back(std::to_string(pairs.size()) +
                             " conv -> depthwise pair(s) left as they are: "
-                            "cross_layer_equalization is off by default with KL (true usually "
-                            "gives better int8, e.g. rfb320 0.985 -> 0.990)");
+                            "cross_layer_equalization is off by default with KL (with true: "
+                            "rfb320 0.985 -> 0.990, ppocr_cls 0.934 -> 0.930; see README)");
   if (equalize && !pairs.empty()) {
     std::set<int> ranged;
     for (const auto& pair : pairs) ranged.insert(pair.tensor);
