@@ -252,6 +252,36 @@ struct ImageArgs {
   const std::vector<RowVectorMatrix>* rowVectorU;
 };
 
+// B' d B of one alpha x alpha block, 8 lanes at a time (8 tiles or 8 channels): the x
+// direction in the unrolled form, the y direction in MNN's packed form for tiles in full blocks
+// (`full`). load(y, x) gives the block's element (y, x); frequency (y, x) is stored at
+// v + (y * alpha + x) * posStride.
+template <int alpha, class Load>
+[[gnu::always_inline]] inline void inputTransform8(Load load, bool full, float* v,
+                                                  size_t posStride) {
+  v8 xt[alpha][alpha];  // [y][x frequency]
+  for (int y = 0; y < alpha; ++y) {
+    v8 s[alpha];
+    for (int x = 0; x < alpha; ++x) s[x] = load(y, x);
+    if (alpha == 4) MNNQ_SRC4(s, xt[y]);
+    else if (alpha == 6) MNNQ_SRC6_UNROLL(s, xt[y]);
+    else MNNQ_SRC8_UNROLL(s, xt[y]);
+  }
+  for (int x = 0; x < alpha; ++x) {
+    v8 s[alpha], m[alpha];
+    for (int y = 0; y < alpha; ++y) s[y] = xt[y][x];
+    if (alpha == 4) MNNQ_SRC4(s, m);
+    else if (alpha == 6) {
+      if (full) MNNQ_SRC6_PACK(s, m);
+      else MNNQ_SRC6_UNROLL(s, m);
+    } else {
+      if (full) MNNQ_SRC8_PACK(s, m);
+      else MNNQ_SRC8_UNROLL(s, m);
+    }
+    for (int y = 0; y < alpha; ++y) V8_STORE(v + (y * alpha + x) * posStride, m[y]);
+  }
+}
+
 // MNN's products for one tile taken alone by its remainder GEMM kernel (mnnSplitSumPixel).
 void splitSumProducts(const std::vector<PackedMatrix>& U, const float* V, size_t ldv,
                       size_t posStrideV, int O, float* M, size_t posStrideM, size_t ldm) {
@@ -295,28 +325,10 @@ template <int alpha, int unit>
     const bool full = args.firstTile + t < args.fullBlockEnd;
     const float* tile = X + (size_t(unit * (t / tw)) * PC + unit * (t % tw)) * CP;
     for (int c0 = 0; c0 < CP; c0 += 8) {
-      v8 xt[alpha][alpha];  // [y][x frequency]
-      for (int y = 0; y < alpha; ++y) {
-        v8 s[alpha];
-        for (int x = 0; x < alpha; ++x) s[x] = V8_LOAD(tile + (size_t(y) * PC + x) * CP + c0);
-        if (alpha == 4) MNNQ_SRC4(s, xt[y]);
-        else if (alpha == 6) MNNQ_SRC6_UNROLL(s, xt[y]);
-        else MNNQ_SRC8_UNROLL(s, xt[y]);
-      }
-      float* v = V + size_t(t) * CP + c0;
-      for (int x = 0; x < alpha; ++x) {
-        v8 s[alpha], m[alpha];
-        for (int y = 0; y < alpha; ++y) s[y] = xt[y][x];
-        if (alpha == 4) MNNQ_SRC4(s, m);
-        else if (alpha == 6) {
-          if (full) MNNQ_SRC6_PACK(s, m);
-          else MNNQ_SRC6_UNROLL(s, m);
-        } else {
-          if (full) MNNQ_SRC8_PACK(s, m);
-          else MNNQ_SRC8_UNROLL(s, m);
-        }
-        for (int y = 0; y < alpha; ++y) V8_STORE(v + (y * alpha + x) * posStrideV, m[y]);
-      }
+      const auto load = [&](int y, int x) {
+        return V8_LOAD(tile + (size_t(y) * PC + x) * CP + c0);
+      };
+      inputTransform8<alpha>(load, full, V + size_t(t) * CP + c0, posStrideV);
     }
   }
   // 3. M[pos][t][o] = U[pos] V[pos], vectorised over output channels.
@@ -439,29 +451,11 @@ template <int kAlpha, int kUnit>
         const bool full = firstTile + t < fullBlockEnd;
         if (full) run = std::min(run, fullBlockEnd - firstTile - t);  // one y form per run
         for (int kk = 0; kk < run; kk += 8) {
-          v8 xt[alpha][alpha];  // [y][x frequency]
-          for (int y = 0; y < alpha; ++y) {
-            v8 s[alpha];
+          const auto load = [&](int y, int x) {
             const float* row = base + size_t(unit * ty + y) * plane.width + tx + kk;
-            for (int x = 0; x < alpha; ++x) s[x] = V8_LOAD(row + (x % unit) * phaseSize + x / unit);
-            if (alpha == 4) MNNQ_SRC4(s, xt[y]);
-            else if (alpha == 6) MNNQ_SRC6_UNROLL(s, xt[y]);
-            else MNNQ_SRC8_UNROLL(s, xt[y]);
-          }
-          float* v = V + size_t(c) * ldv + (t - t0) + kk;
-          for (int x = 0; x < alpha; ++x) {
-            v8 s[alpha], m[alpha];
-            for (int y = 0; y < alpha; ++y) s[y] = xt[y][x];
-            if (alpha == 4) MNNQ_SRC4(s, m);
-            else if (alpha == 6) {
-              if (full) MNNQ_SRC6_PACK(s, m);
-              else MNNQ_SRC6_UNROLL(s, m);
-            } else {
-              if (full) MNNQ_SRC8_PACK(s, m);
-              else MNNQ_SRC8_UNROLL(s, m);
-            }
-            for (int y = 0; y < alpha; ++y) V8_STORE(v + (y * alpha + x) * posStrideV, m[y]);
-          }
+            return V8_LOAD(row + (x % unit) * phaseSize + x / unit);
+          };
+          inputTransform8<alpha>(load, full, V + size_t(c) * ldv + (t - t0) + kk, posStrideV);
         }
         t += run;
       }
