@@ -282,6 +282,30 @@ template <int alpha, class Load>
   }
 }
 
+// A' s for alpha frequencies s -> unit outputs m, with MNN's grouping of the sums for each
+// (alpha, unit).
+template <int alpha, int unit>
+[[gnu::always_inline]] inline void outputTransform(const v8* s, v8* m) {
+  if (alpha == 4) MNNQ_DST_4_2(s, m);
+  else if (alpha == 6) {
+    if (unit == 2) MNNQ_DST_6_2(s, m);
+    else MNNQ_DST_6_4(s, m);
+  } else if (unit == 2) MNNQ_DST_8_2(s, m);
+  else MNNQ_DST_8_N(s, m, unit);
+}
+
+// The y direction of A' M A for one block of 8 lanes: col[x] = A' applied to frequency column
+// x, whose element j is at m + (j * alpha + x) * posStride.
+template <int alpha, int unit>
+[[gnu::always_inline]] inline void outputColumns(const float* m, size_t posStride,
+                                                 v8 (&col)[alpha][unit]) {
+  for (int x = 0; x < alpha; ++x) {
+    v8 s[alpha];
+    for (int j = 0; j < alpha; ++j) s[j] = V8_LOAD(m + (j * alpha + x) * posStride);
+    outputTransform<alpha, unit>(s, col[x]);
+  }
+}
+
 // MNN's products for one tile taken alone by its remainder GEMM kernel (mnnSplitSumPixel).
 void splitSumProducts(const std::vector<PackedMatrix>& U, const float* V, size_t ldv,
                       size_t posStrideV, int O, float* M, size_t posStrideM, size_t ldm) {
@@ -352,28 +376,14 @@ template <int alpha, int unit>
     for (int t = 0; t < T; ++t) {
       const float* m = M + size_t(t) * OP + o0;
       v8 col[alpha][unit];  // [x frequency][output row]
-      for (int x = 0; x < alpha; ++x) {
-        v8 s[alpha];
-        for (int j = 0; j < alpha; ++j) s[j] = V8_LOAD(m + (j * alpha + x) * posStrideM);
-        if (alpha == 4) MNNQ_DST_4_2(s, col[x]);
-        else if (alpha == 6) {
-          if (unit == 2) MNNQ_DST_6_2(s, col[x]);
-          else MNNQ_DST_6_4(s, col[x]);
-        } else if (unit == 2) MNNQ_DST_8_2(s, col[x]);
-        else MNNQ_DST_8_N(s, col[x], unit);
-      }
+      outputColumns<alpha, unit>(m, posStrideM, col);
       const int x0 = unit * (t % tw), y0 = unit * (t / tw);
       const int rows = std::min(unit, outH - y0), cols = std::min(unit, outW - x0);
       float* y = args.out + size_t(o0) * planeOut + size_t(y0) * outW + x0;
       for (int i = 0; i < rows; ++i) {
         v8 s[alpha], q[unit];
         for (int x = 0; x < alpha; ++x) s[x] = col[x][i];
-        if (alpha == 4) MNNQ_DST_4_2(s, q);
-        else if (alpha == 6) {
-          if (unit == 2) MNNQ_DST_6_2(s, q);
-          else MNNQ_DST_6_4(s, q);
-        } else if (unit == 2) MNNQ_DST_8_2(s, q);
-        else MNNQ_DST_8_N(s, q, unit);
+        outputTransform<alpha, unit>(s, q);
         float tmp[unit][8];
         for (int j = 0; j < unit; ++j) {
           v8 r = q[j] + b;
@@ -477,16 +487,7 @@ template <int kAlpha, int kUnit>
         for (int kk = 0; kk < run; kk += 8) {
           const float* m = M + size_t(o) * TB + (t - t0) + kk;
           v8 col[alpha][unit];  // [x frequency][output row]
-          for (int x = 0; x < alpha; ++x) {
-            v8 s[alpha];
-            for (int j = 0; j < alpha; ++j) s[j] = V8_LOAD(m + (j * alpha + x) * posStrideM);
-            if (alpha == 4) MNNQ_DST_4_2(s, col[x]);
-            else if (alpha == 6) {
-              if (unit == 2) MNNQ_DST_6_2(s, col[x]);
-              else MNNQ_DST_6_4(s, col[x]);
-            } else if (unit == 2) MNNQ_DST_8_2(s, col[x]);
-            else MNNQ_DST_8_N(s, col[x], unit);
-          }
+          outputColumns<alpha, unit>(m, posStrideM, col);
           const int cnt = std::min(8, run - kk);
           const int x0 = unit * (tx + kk), y0 = unit * ty;
           const int rows = std::min(unit, outH - y0);
@@ -494,12 +495,7 @@ template <int kAlpha, int kUnit>
           for (int i = 0; i < rows; ++i) {
             v8 s[alpha], q[unit];
             for (int x = 0; x < alpha; ++x) s[x] = col[x][i];
-            if (alpha == 4) MNNQ_DST_4_2(s, q);
-            else if (alpha == 6) {
-              if (unit == 2) MNNQ_DST_6_2(s, q);
-              else MNNQ_DST_6_4(s, q);
-            } else if (unit == 2) MNNQ_DST_8_2(s, q);
-            else MNNQ_DST_8_N(s, q, unit);
+            outputTransform<alpha, unit>(s, q);
             for (int j = 0; j < unit; ++j) {
               v8 r = q[j] + b;
               if (act != Activation::None) {
