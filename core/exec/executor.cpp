@@ -76,6 +76,7 @@ struct Executor::Impl {
   };
   std::vector<Step> steps;
   std::vector<int> order;
+  std::vector<bool> int8Ops;  // per graph op: replaced by an int8 kernel (simulate_int8)
   std::vector<int> graphInputs;
   std::vector<int> releaseAfterInput;  // graph inputs nobody reads
 
@@ -223,9 +224,12 @@ void Executor::Impl::plan() {
   // 2b. Int8 simulation (core/exec/int8): ops MNN's CPU runtime runs in int8 get int8 kernels.
   if (options.simulate_int8) {
     const exec::int8::Int8Plan int8Plan(graph, infos, constant);
+    int8Ops.assign(graph.numOps(), false);
     for (size_t s = 0; s < steps.size(); ++s) {
       try {
+        const exec::OpKernel* floatKernel = steps[s].kernel.get();
         steps[s].kernel = exec::int8::simulatedKernel(int8Plan, steps[s].op, stepContexts[s], std::move(steps[s].kernel));
+        int8Ops[steps[s].op] = steps[s].kernel.get() != floatKernel;
       } catch (const std::exception& e) {
         throw ModelError(graph.source() + ": int8 simulation of " + opLabel(graph.op(steps[s].op)) + ": " + e.what());
       }
@@ -265,6 +269,9 @@ Layout Executor::layout(int tensor) const { return impl_->infos.at(tensor).layou
 DType Executor::dtype(int tensor) const { return impl_->infos.at(tensor).dtype; }
 bool Executor::isConstant(int tensor) const { return impl_->constant.at(tensor); }
 const std::vector<int>& Executor::executionOrder() const { return impl_->order; }
+bool Executor::runsInt8(int op) const {
+  return op >= 0 && op < static_cast<int>(impl_->int8Ops.size()) && impl_->int8Ops[op];
+}
 
 std::map<int, Tensor> Executor::run(const std::map<int, Tensor>& inputs, TensorHook* hook) const {
   const Impl& I = *impl_;

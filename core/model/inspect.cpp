@@ -234,10 +234,65 @@ InspectReport inspectModel(const Graph& g, uint64_t file_bytes) {
   r.parameter_count = p.count;
   r.parameter_bytes = p.bytes;
   inspectQuantization(g, r.quantization);
+  for (int o = 0; o < g.numOps(); ++o) {
+    const schema::OpT& op = g.op(o);
+    InspectOp io;
+    io.index = o;
+    io.name = op.name;
+    io.type = opTypeName(op.type);
+    for (int t : op.inputIndexes) io.inputs.push_back(t >= 0 && t < g.numTensors() ? g.tensorName(t) : "");
+    for (int t : op.outputIndexes) io.outputs.push_back(t >= 0 && t < g.numTensors() ? g.tensorName(t) : "");
+    io.quantized = r.quantization.quantized() ? -1 : 0;
+    r.ops.push_back(std::move(io));
+  }
   return r;
 }
 
-nlohmann::json inspectToJson(const InspectReport& r) {
+nlohmann::json inspectOpsToJson(const InspectReport& r) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const InspectOp& op : r.ops) {
+    list.push_back({{"index", op.index},
+                    {"name", op.name},
+                    {"type", op.type},
+                    {"inputs", op.inputs},
+                    {"outputs", op.outputs},
+                    {"quantized", op.quantized < 0 ? nlohmann::json(nullptr) : nlohmann::json(op.quantized == 1)}});
+  }
+  return list;
+}
+
+std::string inspectOpsToText(const InspectReport& r) {
+  size_t nameWidth = 4, typeWidth = 4;
+  for (const InspectOp& op : r.ops) {
+    nameWidth = std::max(nameWidth, op.name.size());
+    typeWidth = std::max(typeWidth, op.type.size());
+  }
+  nameWidth = std::min<size_t>(nameWidth, 48);
+  typeWidth = std::min<size_t>(typeWidth, 24);
+  auto list = [](const std::vector<std::string>& names) {
+    std::string s;
+    for (size_t k = 0; k < names.size(); ++k) s += (k ? ", " : "") + (names[k].empty() ? std::string("-") : names[k]);
+    return s;
+  };
+  std::ostringstream os;
+  os << "ops (" << r.ops.size() << ", file order; `skip_quant_op_names` takes the names):\n";
+  os << std::setw(5) << "#" << "  " << std::left << std::setw(int(nameWidth)) << "name" << "  "
+     << std::setw(int(typeWidth)) << "type" << "  " << std::setw(7) << "runs" << "  inputs -> outputs\n";
+  for (const InspectOp& op : r.ops) {
+    const char* runs = op.quantized == 1 ? "int8" : op.quantized == 0 ? "float" : "?";
+    os << std::right << std::setw(5) << op.index << "  " << std::left << std::setw(int(nameWidth)) << op.name << "  "
+       << std::setw(int(typeWidth)) << op.type << "  " << std::setw(7) << runs << "  " << list(op.inputs) << " -> "
+       << list(op.outputs) << "\n";
+  }
+  os << std::right;
+  if (r.quantization.quantized()) {
+    if (!r.executor_check.empty())
+      os << "int8 or float per op: unknown (" << r.executor_check << ")\n";
+  }
+  return os.str();
+}
+
+nlohmann::json inspectToJson(const InspectReport& r, bool with_ops) {
   nlohmann::json j;
   j["file"] = r.file;
   j["file_bytes"] = r.file_bytes;
@@ -267,10 +322,11 @@ nlohmann::json inspectToJson(const InspectReport& r) {
                        {"unary_int8_tables", q.unary_tables}};
   j["unsupported_ops"] = r.unsupported_ops;
   j["executor_check"] = r.executor_check.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.executor_check);
+  if (with_ops) j["op_list"] = inspectOpsToJson(r);
   return j;
 }
 
-std::string inspectToText(const InspectReport& r) {
+std::string inspectToText(const InspectReport& r, bool with_ops) {
   std::ostringstream os;
   os << "model:      " << r.file << " (" << humanBytes(r.file_bytes) << ")\n";
   os << "converted:  from " << r.source_framework;
@@ -322,6 +378,7 @@ std::string inspectToText(const InspectReport& r) {
     os << "ops mnnq cannot execute (" << r.unsupported_ops.size() << "):\n";
     for (const auto& o : r.unsupported_ops) os << "  " << o << "\n";
   }
+  if (with_ops) os << inspectOpsToText(r);
   return os.str();
 }
 

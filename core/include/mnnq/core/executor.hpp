@@ -66,6 +66,9 @@ class Executor {
   bool isConstant(int tensor) const;
   // Ops in the order run() executes them (op indexes into the graph).
   const std::vector<int>& executionOrder() const;
+  // With simulate_int8: whether op `op` (graph op index) runs with an int8 kernel (MNN's int8
+  // semantics for that op, including int8 data movement); always false without it.
+  bool runsInt8(int op) const;
 
   // One forward. `inputs` maps graph-input tensor ids to values (shape as given at
   // construction). Returns the graph outputs (Graph::outputs()) by tensor id.

@@ -21,6 +21,18 @@ struct InspectTensor {
   std::string dtype;       // float32, int32, ... ("" if unknown)
 };
 
+// One op of the graph, in file order: what `skip_quant_op_names` names and what it touches.
+struct InspectOp {
+  int index = -1;
+  std::string name;
+  std::string type;                  // OpType name (Convolution, ReLU, ...)
+  std::vector<std::string> inputs;   // tensor names ("" for an absent optional input)
+  std::vector<std::string> outputs;
+  // 1: MNN's CPU runtime runs it with an int8 kernel; 0: in float (every op of a float model);
+  // -1: unknown (the executor could not be built, see InspectReport::executor_check).
+  int quantized = -1;
+};
+
 struct InspectQuantization {
   int convolutions = 0;          // Convolution / ConvolutionDepthwise / Deconvolution ops
   int int8_convolutions = 0;     // with coded int8 weights and no float weight (run in int8)
@@ -47,6 +59,7 @@ struct InspectReport {
   uint64_t parameter_count = 0;  // constant elements: weights, biases, constants, norm params
   uint64_t parameter_bytes = 0;  // their storage size in the file
   InspectQuantization quantization;
+  std::vector<InspectOp> ops;    // every op in file order
   // Filled by the caller that can ask the executor (core/model does not depend on it).
   std::vector<std::string> unsupported_ops;
   std::string executor_check;  // "" if checked, else why it could not be checked
@@ -56,7 +69,10 @@ InspectReport inspectModel(const Graph& graph, uint64_t file_bytes);
 // Loads `path` and reports it, including the ops the executor cannot run (as `mnnq inspect`
 // and the Python `mnnq.inspect` do). Defined in core/pipeline, which sees the executor.
 InspectReport inspectModelFile(const std::string& path);
-nlohmann::json inspectToJson(const InspectReport& report);
-std::string inspectToText(const InspectReport& report);
+// with_ops adds "op_list" (JSON) / the op table (text): `mnnq inspect --ops`.
+nlohmann::json inspectToJson(const InspectReport& report, bool with_ops = false);
+std::string inspectToText(const InspectReport& report, bool with_ops = false);
+nlohmann::json inspectOpsToJson(const InspectReport& report);
+std::string inspectOpsToText(const InspectReport& report);
 
 }  // namespace mnnq
