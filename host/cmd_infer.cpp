@@ -1,6 +1,7 @@
-// `mnnq infer --model M --input NAME=FILE.npy ... --output-dir D [--dump-all] [--int8]` and
-// `mnnq infer --config CFG --image IMG --output-dir D [--model M] [--dump-all] [--int8]`:
-// one forward of a float or quantized model, on given input tensors or on one sample made by
+// `mnnq infer --model M --input NAME=FILE.npy ... --output-dir D [--dump-all] [--dequantized]`
+// and `mnnq infer --config CFG --image IMG --output-dir D [--model M] [--dump-all] [--dequantized]`:
+// one forward of a float or quantized model (a quantized one with MNN's CPU int8 semantics,
+// what the file computes in MNN, unless --dequantized asks for float ops on dequantized weights), on given input tensors or on one sample made by
 // the config's input plugin (the preprocessing calibration uses; the model is the config's
 // unless --model is given). Writes every output as D/<name>.npy, the input made from a sample
 // as D/input.npy, and every intermediate float tensor with --dump-all. Names are made
@@ -10,6 +11,7 @@
 
 #include "mnnq/core/executor.hpp"
 #include "mnnq/core/model_inputs.hpp"
+#include "mnnq/core/one_sample.hpp"
 #include "mnnq/core/plugin_handles.hpp"
 #include "mnnq/core/run_config.hpp"
 
@@ -68,41 +70,6 @@ int runAndWrite(const Graph& graph, const std::map<int, Tensor>& inputs, const E
   return kExitOk;
 }
 
-// Loads sample IMG through the config's input plugin: the plugin lists IMG's folder and the
-// entry named like IMG is loaded. Fills `inputs` and the executor's input shapes.
-void loadSampleInputs(const po::variables_map& vm, const Graph& graph, const RunConfig& run,
-                      std::map<int, Tensor>& inputs, ExecutorOptions& opt) {
-  namespace fs = boost::filesystem;
-  const fs::path image = fs::absolute(vm["image"].as<std::string>());
-  if (!fs::exists(image)) throw UsageError("--image: no such file or folder '" + image.string() + "'");
-  nlohmann::json values = run.values;
-  values["path"] = image.parent_path().string();
-  for (const char* key : {"used_sample_num", "used_image_num"})
-    if (values.contains(key)) values[key] = 0;
-  const ModelInputs model_inputs = modelInputs(graph);
-  InputSourceHandle source(*run.input_source, values.dump(), model_inputs.descs);
-  const std::string wanted = image.filename().string();
-  uint64_t index = source.count();
-  for (uint64_t i = 0; i < source.count() && index == source.count(); ++i)
-    if (source.sampleName(i) == wanted) index = i;
-  if (index == source.count())
-    throw UsageError("--image: input plugin '" + run.input_source->name() + "' offers no sample named '" +
-                     wanted + "' in " + image.parent_path().string());
-  std::vector<float*> buffers;
-  for (size_t k = 0; k < graph.inputs().size(); ++k) {
-    const mnnq_input_desc desc = source.inputShape(static_cast<uint32_t>(k));
-    Tensor& t = inputs[graph.inputs()[k]];
-    t.shape.assign(desc.dims, desc.dims + desc.ndim);
-    t.layout = model_inputs.declared[k];
-    t.f.assign(static_cast<size_t>(t.elementCount()), 0.f);
-    opt.input_shapes[model_inputs.names[k]] = t.shape;
-  }
-  for (size_t k = 0; k < graph.inputs().size(); ++k) buffers.push_back(inputs[graph.inputs()[k]].f.data());
-  std::string reason;
-  if (!source.load(index, buffers.data(), &reason))
-    throw std::runtime_error(image.string() + ": the input plugin skipped this sample: " + reason);
-}
-
 int inferMain(const std::vector<std::string>& args) {
   po::options_description options("Options");
   options.add_options()
@@ -116,13 +83,14 @@ int inferMain(const std::vector<std::string>& args) {
        "array sets the input shape")
       ("output-dir", po::value<std::string>(), "directory for the .npy results (created)")
       ("dump-all", "also write every intermediate float tensor")
-      ("int8", "run a quantized model with MNN's CPU int8 semantics instead of dequantized "
-               "float weights");
+      ("dequantized", "run a quantized model's ops in float on dequantized weights (a "
+                      "weights-only figure) instead of MNN's CPU int8 semantics")
+      ("int8", "MNN's CPU int8 semantics for a quantized model (the default)");
   addPluginDirOption(options);
   auto vm = parseCommandLine(
       "infer",
-      "mnnq infer --model M --input NAME=FILE.npy [--input ...] --output-dir D [--dump-all] [--int8]\n"
-      "       mnnq infer --config CFG --image IMG [--model M] --output-dir D [--dump-all] [--int8]",
+      "mnnq infer --model M --input NAME=FILE.npy [--input ...] --output-dir D [--dump-all] [--dequantized]\n"
+      "       mnnq infer --config CFG --image IMG [--model M] --output-dir D [--dump-all] [--dequantized]",
       args, options);
   if (!vm) return kExitOk;
   if (!vm->count("output-dir")) throw UsageError("missing --output-dir");
@@ -136,7 +104,8 @@ int inferMain(const std::vector<std::string>& args) {
 
   std::map<int, Tensor> inputs;
   ExecutorOptions opt;
-  opt.simulate_int8 = vm->count("int8") > 0;
+  if (vm->count("int8") && vm->count("dequantized")) throw UsageError("--int8 and --dequantized exclude each other");
+  opt.simulate_int8 = vm->count("dequantized") == 0;
   if (fromSample) {
     ConfigFile file = loadConfigFile((*vm)["config"].as<std::string>());
     PluginRegistry registry = loadPlugins(*vm, true);
@@ -146,7 +115,9 @@ int inferMain(const std::vector<std::string>& args) {
     overrides.output = (boost::filesystem::path(outDir) / "unused.mnn").string();
     const RunConfig run = prepareRunConfig(file, registry, overrides);
     Graph graph = Graph::load(run.values["model"].get<std::string>());
-    loadSampleInputs(*vm, graph, run, inputs, opt);
+    OneSample sample = loadOneSample(graph, run, (*vm)["image"].as<std::string>());
+    inputs = std::move(sample.inputs);
+    for (const auto& [name, shape] : sample.input_shapes) opt.input_shapes[name] = shape;
     boost::filesystem::create_directories(outDir);
     writeNpy(outDir + "/input.npy", inputs.at(graph.inputs()[0]));
     return runAndWrite(graph, inputs, opt, outDir, vm->count("dump-all") > 0);

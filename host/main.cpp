@@ -84,11 +84,11 @@ int main(int argc, char** argv) {
   if (const Command* command = findCommand(first))
     return runCommand(*command, std::vector<std::string>(args.begin() + 1, args.end()));
 
-  // MNN's quantized.out: exactly three operands, model in, model out, config.
-  if (args.size() == 3 && !looksLikeOption(args[0]) && !looksLikeOption(args[1]) &&
+  // MNN's quantized.out: three operands, model in, model out, config, then any option of
+  // `mnnq run` (-q, --threads N, --plugin-dir DIR, ...).
+  if (args.size() >= 3 && !looksLikeOption(args[0]) && !looksLikeOption(args[1]) &&
       !looksLikeOption(args[2])) {
-    if (const Command* run = findCommand("run"))
-      return runCommand(*run, {"--model", args[0], "--output", args[1], "--config", args[2]});
+    if (const Command* run = findCommand("run")) return runCommand(*run, args);
   }
 
   std::vector<std::string> names;

@@ -8,10 +8,46 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <map>
 #include <thread>
 
 namespace mnnq {
 namespace {
+
+// One line for an error message: each distinct reason once, most frequent first, with how
+// many samples had it and the first of them (a folder of 5000 wrong-sized images gives one
+// entry, not 5000).
+std::string skippedReasons(const std::vector<SkippedSample>& skipped) {
+  if (skipped.empty()) return "the input source gave no sample";
+  struct Group {
+    size_t count = 0;
+    std::string first;
+    size_t order = 0;
+  };
+  std::map<std::string, Group> groups;
+  for (const SkippedSample& s : skipped) {
+    Group& g = groups[s.reason];
+    if (g.count++ == 0) {
+      g.first = s.name;
+      g.order = groups.size();
+    }
+  }
+  std::vector<std::pair<std::string, Group>> sorted(groups.begin(), groups.end());
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+    return a.second.count != b.second.count ? a.second.count > b.second.count : a.second.order < b.second.order;
+  });
+  const size_t shown = std::min<size_t>(sorted.size(), 4);
+  std::string text;
+  for (size_t k = 0; k < shown; ++k) {
+    const Group& g = sorted[k].second;
+    if (k) text += "; ";
+    text += sorted[k].first.empty() ? std::string("(no reason given)") : sorted[k].first;
+    text += g.count == 1 ? " (" + g.first + ")"
+                         : " (" + std::to_string(g.count) + " samples, e.g. " + g.first + ")";
+  }
+  if (sorted.size() > shown) text += "; and " + std::to_string(sorted.size() - shown) + " other reasons";
+  return text;
+}
 
 // Feeds one forward's calibrated tensors to the calibrator.
 class PassHook : public TensorHook {
@@ -239,8 +275,8 @@ CalibrationOutcome calibrate(const Graph& graph, const Executor& executor,
       samples.swap(kept);
       outcome.samples_used = forwarded;
       if (samples.empty())
-        throw std::runtime_error("no usable calibration sample: all " +
-                                 std::to_string(feed.count()) + " were skipped");
+        throw std::runtime_error("no usable calibration sample: all " + std::to_string(feed.count()) +
+                                 " were skipped: " + skippedReasons(feed.skipped()));
     }
   }
   outcome.usable_samples = samples;

@@ -73,13 +73,13 @@ void Progress::draw(bool final_line) {
   const double rate = elapsed > 0 ? done / elapsed : 0.0;
   char line[256];
   if (final_line) {
-    std::snprintf(line, sizeof line, "%-28s %llu/%llu done in %.2f s (%.1f/s)", phase_.c_str(),
+    std::snprintf(line, sizeof line, "%-28s %llu/%llu done in %.2f s (%.1f samples/s)", phase_.c_str(),
                   static_cast<unsigned long long>(done), static_cast<unsigned long long>(total_),
                   elapsed, rate);
   } else {
     const double pct = total_ ? 100.0 * done / total_ : 100.0;
     const double eta = rate > 0 && total_ > done ? (total_ - done) / rate : 0.0;
-    std::snprintf(line, sizeof line, "%-28s %llu/%llu %5.1f%% %8.1f/s  ETA %.0f s", phase_.c_str(),
+    std::snprintf(line, sizeof line, "%-28s %llu/%llu %5.1f%% %8.1f samples/s  ETA %.0f s", phase_.c_str(),
                   static_cast<unsigned long long>(done), static_cast<unsigned long long>(total_),
                   pct, rate, eta);
   }

@@ -8,6 +8,7 @@
 #include "compared_tensors.hpp"
 #include "debug_report.hpp"
 #include "equalization.hpp"
+#include "float_model_check.hpp"
 #include "float_outputs.hpp"
 #include "fused_relu_params.hpp"
 #include "progress.hpp"
@@ -129,6 +130,7 @@ int runQuantization(const RunRequest& request) {
   // 1. Model.
   Step load_step(request, "load model and plugins");
   Graph graph = Graph::load(request.model_path);
+  requireFloatModel(graph);
   const std::set<std::string> skip = skipOps(request, graph);
   if (hasOpType(graph, schema::OpType_BatchNorm))
     summary.notes.push_back("the model has BatchNorm ops: MNN's tool would silently switch to "

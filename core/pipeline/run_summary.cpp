@@ -7,6 +7,19 @@
 #include <sstream>
 
 namespace mnnq {
+namespace {
+
+// What a phase's `items` count, by phase name (the phases are named in pipeline/run.cpp).
+const char* phaseUnit(const std::string& phase) {
+  auto starts = [&](const char* prefix) { return phase.rfind(prefix, 0) == 0; };
+  if (starts("calibrate") || starts("equalize") || starts("debug") || starts("bias correction"))
+    return "samples";
+  if (starts("compute scales")) return "tensors";
+  if (starts("quantize weights")) return "convolutions";
+  return "items";
+}
+
+}  // namespace
 
 long peakRssKb() {
   struct rusage usage {};
@@ -38,7 +51,7 @@ nlohmann::json RunSummary::toJson() const {
   j["ops_left_float"] = left;
   nlohmann::json phase_list = nlohmann::json::array();
   for (const auto& p : phases)
-    phase_list.push_back({{"phase", p.phase}, {"seconds", p.seconds}, {"items", p.items}});
+    phase_list.push_back({{"phase", p.phase}, {"seconds", p.seconds}, {"items", p.items}, {"unit", phaseUnit(p.phase)}});
   j["phases"] = phase_list;
   j["total_seconds"] = total_seconds;
   j["peak_rss_kb"] = peak_rss_kb;
@@ -93,7 +106,8 @@ std::string RunSummary::toTable() const {
   for (const auto& p : phases) {
     const double rate = p.seconds > 0 && p.items ? p.items / p.seconds : 0.0;
     if (rate > 0)
-      std::snprintf(line, sizeof line, "    %-26s %8.2f s  %8.1f/s\n", p.phase.c_str(), p.seconds, rate);
+      std::snprintf(line, sizeof line, "    %-26s %8.2f s  %8.1f %s/s\n", p.phase.c_str(), p.seconds, rate,
+                    phaseUnit(p.phase));
     else
       std::snprintf(line, sizeof line, "    %-26s %8.2f s\n", p.phase.c_str(), p.seconds);
     out << line;

@@ -19,10 +19,11 @@ from collections.abc import Mapping
 import numpy as np
 
 from . import _mnnq, _paths
-from ._mnnq import ModelError, PluginError, UnsupportedOpsError
+from ._mnnq import Error, ModelError, PluginError, RunError, UnsupportedOpsError
 
-__all__ = ["quantize", "inspect", "infer", "plugins", "ModelError", "UnsupportedOpsError",
-           "PluginError"]
+__all__ = ["quantize", "inspect", "infer", "plugins", "load_image", "Error", "ModelError",
+           "UnsupportedOpsError", "PluginError", "RunError", "__version__"]
+# The CMake project version (configured into _paths.py; `mnnq --version` prints the same).
 __version__ = _paths.VERSION
 
 
@@ -100,6 +101,34 @@ def _sample_iterable(samples):
     return samples
 
 
+def _config_args(config):
+    if isinstance(config, Mapping):
+        return None, json.dumps(dict(config), default=_json_default)
+    if isinstance(config, (str, os.PathLike)):
+        return os.fspath(config), None
+    raise TypeError("config must be a dict or the path of a JSON/YAML file, got "
+                    f"{type(config).__name__}")
+
+
+def load_image(image, config, *, model=None, plugin_dirs=()):
+    """The model input the config's input plugin makes from one file, exactly as calibration
+    does (decode, crop, resize, format, mean, normal): the bytes of ``mnnq infer --config CFG
+    --image IMAGE``'s input.npy.
+
+    config: a dict of config keys or the path of a JSON/YAML config file (its input_type,
+        default "image", and preprocessing keys); `path` may be left out.
+    model: the model whose input shape and layout are used (default: the config's `model`).
+    Returns a float32 array for a one-input model, else {input name: array}. A file the
+    plugin skips (unreadable, wrong kind) raises RunError with the reason; a missing file or
+    a bad config raises ValueError.
+    """
+    config_path, config_json = _config_args(config)
+    arrays = _mnnq.load_image(os.fspath(image), config_path, config_json,
+                              None if model is None else os.fspath(model),
+                              _path_list(plugin_dirs, "plugin_dirs"), _search_dir())
+    return next(iter(arrays.values())) if len(arrays) == 1 else arrays
+
+
 def quantize(model, output, config, *, plugin_dirs=(), threads=None, progress=None,
              samples=None, verbose=False):
     """Quantizes the float model `model` into `output` and returns the run summary as a dict.
@@ -119,17 +148,14 @@ def quantize(model, output, config, *, plugin_dirs=(), threads=None, progress=No
         used_sample_num (or used_image_num) items are taken.
     verbose: print the command line's progress lines and summary table.
 
-    Errors: ValueError for configuration mistakes (the message names the key), ModelError for
-    unreadable or invalid models, PluginError when a plugin fails, KeyboardInterrupt on Ctrl-C.
+    Errors: TypeError for arguments of the wrong type, ValueError for configuration mistakes
+    (the message names the key), ModelError for unreadable, invalid or already quantized models
+    and model files that cannot be written,
+    PluginError when a plugin fails, RunError for any other failure while running (e.g. every
+    sample rejected, output not writable), OSError for file system errors, KeyboardInterrupt on
+    Ctrl-C. ModelError, PluginError and RunError derive from mnnq.Error (a RuntimeError).
     """
-    config_path = config_json = None
-    if isinstance(config, Mapping):
-        config_json = json.dumps(dict(config), default=_json_default)
-    elif isinstance(config, (str, os.PathLike)):
-        config_path = os.fspath(config)
-    else:
-        raise TypeError("config must be a dict or the path of a JSON/YAML file, got "
-                        f"{type(config).__name__}")
+    config_path, config_json = _config_args(config)
     if progress is not None and not callable(progress):
         raise TypeError("progress must be callable(phase, done, total)")
     if threads is not None and not isinstance(threads, int):
@@ -144,18 +170,25 @@ def quantize(model, output, config, *, plugin_dirs=(), threads=None, progress=No
     return json.loads(text)
 
 
-def inspect(model):
-    """What ``mnnq inspect --json`` reports: inputs, outputs, op mix, size, quantization."""
-    return json.loads(_mnnq.inspect_json(os.fspath(model)))
+def inspect(model, *, ops=False):
+    """What ``mnnq inspect --json`` reports: inputs, outputs, op mix, size, quantization.
+
+    ops: also return "op_list" (``mnnq inspect --ops --json``): every op in file order with
+        index, name (what skip_quant_op_names takes), type, input and output tensor names and
+        "quantized" (MNN runs it in int8; None when that could not be determined).
+    """
+    return json.loads(_mnnq.inspect_json(os.fspath(model), bool(ops)))
 
 
-def infer(model, inputs, *, int8=False):
+def infer(model, inputs, *, int8=True):
     """One forward of a float or quantized model.
 
     inputs: {input name: array} (or a single array for a one-input model), in the input's own
         layout with the batch dimension; converted to float32. The array shapes set the input
         shapes.
-    int8: run a quantized model with MNN's CPU int8 semantics instead of dequantized weights.
+    int8: True (default) runs a quantized model with MNN's CPU int8 semantics, what the file
+        computes in MNN; False runs its ops in float on dequantized weights (``mnnq infer
+        --dequantized``). No effect on a float model.
     Returns {output name: numpy array}.
     """
     model = os.fspath(model)

@@ -26,6 +26,8 @@ def _parser():
                         help="worker threads, 0 = all cores (overrides the config's threads)")
     parser.add_argument("--quiet", action="store_true",
                         help="no progress lines or summary table")
+    parser.add_argument("--version", action="version",
+                        version=f"mnnquant {mnnq.__version__} (plugin ABI {mnnq._mnnq.ABI_VERSION})")
     return parser
 
 
@@ -40,7 +42,7 @@ def main(argv=None):
     except (ValueError, TypeError) as e:
         print(f"mnnquant: error: {e}", file=sys.stderr)
         return 2
-    except (mnnq.ModelError, mnnq.PluginError, RuntimeError, OSError) as e:
+    except (mnnq.Error, RuntimeError, OSError, MemoryError) as e:
         print(f"mnnquant: error: {e}", file=sys.stderr)
         return 1
     return 0

@@ -10,6 +10,7 @@
 #include "mnnq/core/executor.hpp"
 #include "mnnq/core/graph.hpp"
 #include "mnnq/core/inspect.hpp"
+#include "mnnq/core/one_sample.hpp"
 #include "mnnq/core/pipeline.hpp"
 #include "mnnq/core/plugin_handles.hpp"
 #include "mnnq/core/plugin_registry.hpp"
@@ -36,10 +37,18 @@ using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>
 PyObject* model_error = nullptr;
 PyObject* unsupported_ops_error = nullptr;
 PyObject* plugin_error = nullptr;
+PyObject* base_error = nullptr;
+PyObject* run_error = nullptr;
 
+// Every C++ exception becomes one of the documented types (python/README.md, "Errors"):
+// Python's own errors (from callbacks, pybind11 conversions) pass through unchanged.
 void translateErrors(std::exception_ptr error) {
   try {
     if (error) std::rethrow_exception(error);
+  } catch (const py::error_already_set&) {
+    throw;
+  } catch (const py::builtin_exception&) {
+    throw;
   } catch (const RunCancelled& e) {
     PyErr_SetString(PyExc_KeyboardInterrupt, e.what());
   } catch (const ConfigError& e) {
@@ -51,6 +60,16 @@ void translateErrors(std::exception_ptr error) {
     PyErr_SetString(unsupported_ops_error, e.what());
   } catch (const ModelError& e) {
     PyErr_SetString(model_error, e.what());
+  } catch (const std::invalid_argument& e) {
+    PyErr_SetString(PyExc_ValueError, e.what());
+  } catch (const std::bad_alloc&) {
+    PyErr_SetString(PyExc_MemoryError, "out of memory");
+  } catch (const boost::filesystem::filesystem_error& e) {
+    PyErr_SetString(PyExc_OSError, e.what());
+  } catch (const std::exception& e) {
+    PyErr_SetString(run_error, e.what());
+  } catch (...) {
+    PyErr_SetString(run_error, "unknown error");
   }
 }
 
@@ -89,9 +108,9 @@ std::string pluginsJson(const std::string& search_dir, const std::vector<std::st
   return list.dump();
 }
 
-std::string inspectJson(const std::string& path) {
+std::string inspectJson(const std::string& path, bool ops) {
   InspectReport report = inspectModelFile(path);
-  return inspectToJson(report).dump();
+  return inspectToJson(report, ops).dump();
 }
 
 // inputs: model input name -> float32 C-order array (converted by the Python side).
@@ -162,20 +181,55 @@ std::vector<Sample> collectSamples(const py::object& samples, uint64_t limit,
   return result;
 }
 
+ConfigFile configFrom(const std::optional<std::string>& config_path,
+                      const std::optional<std::string>& config_json) {
+  ConfigFile file;
+  if (config_path) return loadConfigFile(*config_path);
+  file.path = "config dict";
+  file.folder = boost::filesystem::current_path().string();
+  file.values = nlohmann::json::parse(config_json.value_or("{}"));
+  return file;
+}
+
+// The input(s) the config's input plugin makes from one file: `mnnq infer --config --image`'s
+// input.npy, through the same function (core/pipeline/one_sample.cpp).
+py::dict loadImage(const std::string& image, const std::optional<std::string>& config_path,
+                   const std::optional<std::string>& config_json, const std::optional<std::string>& model,
+                   const std::vector<std::string>& plugin_dirs, const std::string& search_dir) {
+  ConfigFile file = configFrom(config_path, config_json);
+  // The folder is the image's; `path` is only required so the config validates.
+  if (file.values.is_object() && !file.values.contains("path"))
+    file.values["path"] = boost::filesystem::absolute(image).parent_path().string();
+  PluginRegistry registry = discoverPlugins(search_dir, plugin_dirs);
+  RunOverrides overrides;
+  if (model) overrides.model = *model;
+  overrides.output = (boost::filesystem::temp_directory_path() / "mnnq-load-image-unused.mnn").string();
+  const RunConfig run = prepareRunConfig(file, registry, overrides);
+  if (run.input_source->origin() == PluginOrigin::InProcess)
+    throw ConfigError(file.path + ": key 'input_type': load_image needs an input plugin that reads "
+                      "files (e.g. 'image'), not 'python'");
+  Graph graph = Graph::load(run.values["model"].get<std::string>());
+  OneSample sample;
+  {
+    py::gil_scoped_release release;
+    sample = loadOneSample(graph, run, image);
+  }
+  py::dict result;
+  for (int t : graph.inputs()) {
+    const Tensor& value = sample.inputs.at(t);
+    std::vector<py::ssize_t> shape(value.shape.begin(), value.shape.end());
+    result[py::str(graph.tensorName(t))] = py::array_t<float>(shape, value.f.data());
+  }
+  return result;
+}
+
 std::string quantize(const std::string& model, const std::string& output,
                      const std::optional<std::string>& config_path,
                      const std::optional<std::string>& config_json,
                      const std::vector<std::string>& plugin_dirs, const std::string& search_dir,
                      std::optional<int> threads, const py::object& progress,
                      const py::object& samples, const py::object& convert_sample, bool verbose) {
-  ConfigFile file;
-  if (config_path) {
-    file = loadConfigFile(*config_path);
-  } else {
-    file.path = "config dict";
-    file.folder = boost::filesystem::current_path().string();
-    file.values = nlohmann::json::parse(config_json.value_or("{}"));
-  }
+  ConfigFile file = configFrom(config_path, config_json);
   const bool have_samples = !samples.is_none();
   if (have_samples && !file.values.contains("input_type")) file.values["input_type"] = "python";
 
@@ -232,16 +286,22 @@ PYBIND11_MODULE(_mnnq, m) {
   using namespace mnnq::python;
   m.doc() = "C++ core of the mnnq package; use the functions of `mnnq` instead.";
 
-  model_error = PyErr_NewException("mnnq.ModelError", PyExc_RuntimeError, nullptr);
+  base_error = PyErr_NewException("mnnq.Error", PyExc_RuntimeError, nullptr);
+  model_error = PyErr_NewException("mnnq.ModelError", base_error, nullptr);
   unsupported_ops_error = PyErr_NewException("mnnq.UnsupportedOpsError", model_error, nullptr);
-  plugin_error = PyErr_NewException("mnnq.PluginError", PyExc_RuntimeError, nullptr);
+  plugin_error = PyErr_NewException("mnnq.PluginError", base_error, nullptr);
+  run_error = PyErr_NewException("mnnq.RunError", base_error, nullptr);
+  m.attr("Error") = py::handle(base_error);
+  m.attr("RunError") = py::handle(run_error);
   m.attr("ModelError") = py::handle(model_error);
   m.attr("UnsupportedOpsError") = py::handle(unsupported_ops_error);
   m.attr("PluginError") = py::handle(plugin_error);
   py::register_exception_translator(&translateErrors);
 
   m.def("plugins_json", &pluginsJson, py::arg("search_dir"), py::arg("plugin_dirs"));
-  m.def("inspect_json", &inspectJson, py::arg("model"));
+  m.def("inspect_json", &inspectJson, py::arg("model"), py::arg("ops"));
+  m.def("load_image", &loadImage, py::arg("image"), py::arg("config_path"), py::arg("config_json"),
+        py::arg("model"), py::arg("plugin_dirs"), py::arg("search_dir"));
   m.def("infer", &infer, py::arg("model"), py::arg("inputs"), py::arg("simulate_int8"));
   m.def("quantize", &quantize, py::arg("model"), py::arg("output"), py::arg("config_path"),
         py::arg("config_json"), py::arg("plugin_dirs"), py::arg("search_dir"), py::arg("threads"),

@@ -4,6 +4,7 @@
 
 #include <mnnq/plugin.hpp>
 
+#include <algorithm>
 #include <cstring>
 
 namespace mnnq::python {
@@ -35,8 +36,21 @@ class PythonSource final : public sdk::InputSource {
                                                : input::modelShapeForOneSample(model_[k]));
       if (shapes_[k].empty()) shapes_[k] = shapeFromFirstSample(k);
     }
-    for (std::size_t i = 0; i < samples_->size(); ++i)
-      names_.push_back("sample " + std::to_string(i));
+    // A batched array (leading dimension B > 1 where the model takes one sample, e.g.
+    // (4,3,240,320) from a data loader) is B samples.
+    for (std::size_t i = 0; i < samples_->size(); ++i) {
+      const int64_t batch = batchOf((*samples_)[i]);
+      for (int64_t b = 0; b < batch; ++b) {
+        entries_.push_back({i, batch > 1 ? b : -1});
+        names_.push_back("sample " + std::to_string(i) + (batch > 1 ? "[" + std::to_string(b) + "]" : ""));
+      }
+    }
+    // The Python side stops reading after `limit` items; batches can make that more samples.
+    const uint64_t limit = input::usedSampleCount(config);
+    if (limit > 0 && entries_.size() > limit) {
+      entries_.resize(static_cast<std::size_t>(limit));
+      names_.resize(static_cast<std::size_t>(limit));
+    }
   }
 
   void inputShape(uint32_t input, sdk::InputDesc& desc) const override {
@@ -44,22 +58,34 @@ class PythonSource final : public sdk::InputSource {
     input::writeShape(shapes_[input], desc);
   }
 
-  uint64_t count() const override { return samples_->size(); }
+  uint64_t count() const override { return entries_.size(); }
 
   const char* sampleName(uint64_t i) const override {
     return i < names_.size() ? names_[i].c_str() : "";
   }
 
   void load(uint64_t i, float* const* buffers) const override {
-    if (i >= samples_->size()) throw sdk::Error("sample index out of range", MNNQ_INVALID_STATE);
+    if (i >= entries_.size()) throw sdk::Error("sample index out of range", MNNQ_INVALID_STATE);
+    const Entry& e = entries_[i];
     for (std::size_t k = 0; k < model_.size(); ++k) {
-      const SampleArray* a = find((*samples_)[i], k);
+      const SampleArray* a = find((*samples_)[e.sample], k);
       if (!a) throw sdk::SkipSample("no array for input '" + model_[k].name + "'");
-      if (!input::fitsShape(a->shape, shapes_[k]))
-        throw sdk::SkipSample("input '" + model_[k].name + "' has shape " +
-                              input::shapeText(a->shape) + ", the model needs " +
-                              input::shapeText(shapes_[k]) + " (batch dimension 1 may be left out)");
-      std::memcpy(buffers[k], a->data, input::elementCount(shapes_[k]) * sizeof(float));
+      const std::size_t n = input::elementCount(shapes_[k]);
+      if (e.item >= 0) {  // one item of a batch checked by batchOf()
+        std::memcpy(buffers[k], a->data + e.item * n, n * sizeof(float));
+        continue;
+      }
+      if (!input::fitsShape(a->shape, shapes_[k])) {
+        std::string why = "input '" + model_[k].name + "' has shape " + input::shapeText(a->shape) +
+                          ", the model needs " + input::shapeText(shapes_[k]);
+        if (batchSize(*a, k) > 1)
+          why += " (a batch of " + std::to_string(a->shape[0]) +
+                 "; the arrays of one sample must have the same batch size)";
+        else
+          why += " (the batch dimension may be left out, or hold several samples)";
+        throw sdk::SkipSample(why);
+      }
+      std::memcpy(buffers[k], a->data, n * sizeof(float));
     }
   }
 
@@ -92,12 +118,34 @@ class PythonSource final : public sdk::InputSource {
     return nullptr;
   }
 
+  // B if array `a` is a batch of B > 1 samples of input k (the model takes batch 1), else 0.
+  int64_t batchSize(const SampleArray& a, std::size_t k) const {
+    const auto& want = shapes_[k];
+    if (want.empty() || want[0] != 1 || a.shape.size() != want.size() || a.shape[0] <= 1) return 0;
+    if (!std::equal(want.begin() + 1, want.end(), a.shape.begin() + 1)) return 0;
+    return a.shape[0];
+  }
+
+  // How many samples one item holds: B when every input's array is a batch of the same B.
+  int64_t batchOf(const Sample& sample) const {
+    int64_t batch = 0;
+    for (std::size_t k = 0; k < model_.size(); ++k) {
+      const SampleArray* a = find(sample, k);
+      const int64_t b = a ? batchSize(*a, k) : 0;
+      if (b == 0 || (batch && b != batch)) return 1;
+      batch = b;
+    }
+    return batch > 1 ? batch : 1;
+  }
+
   // For an input whose stored shape has unknown dimensions: the first sample that has it.
   std::vector<int64_t> shapeFromFirstSample(std::size_t k) const {
     for (std::size_t i = 0; i < samples_->size(); ++i) {
       const SampleArray* a = find((*samples_)[i], k);
       if (!a) continue;
-      const auto shape = input::completeShape(a->shape, model_[k].dims);
+      auto shape = input::completeShape(a->shape, model_[k].dims);
+      // An unknown batch dimension is 1: a batched array is then several samples.
+      if (!shape.empty() && !model_[k].dims.empty() && model_[k].dims[0] <= 0) shape[0] = 1;
       if (shape.empty())
         throw sdk::Error("sample " + std::to_string(i) + ": shape " + input::shapeText(a->shape) +
                          " does not fit model input '" + model_[k].name + "' " +
@@ -113,6 +161,11 @@ class PythonSource final : public sdk::InputSource {
   std::vector<input::ModelInput> model_;
   const std::vector<Sample>* samples_ = nullptr;
   std::vector<std::vector<int64_t>> shapes_;
+  struct Entry {
+    std::size_t sample;  // index into samples_
+    int64_t item;        // item of a batched sample, -1 = the whole arrays
+  };
+  std::vector<Entry> entries_;
   std::vector<std::string> names_;
 };
 

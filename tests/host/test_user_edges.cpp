@@ -1,0 +1,142 @@
+// What a new user meets on the command line (issue 15): inspect --ops, the reasons when every
+// sample is rejected, the quantized.out form with run's options, an already quantized model,
+// infer's int8 default, units in the summary.
+#include "cli_runner.hpp"
+#include "fixtures.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <boost/filesystem.hpp>
+
+#include <fstream>
+#include <initializer_list>
+#include <set>
+
+using namespace mnnq::test;
+
+namespace {
+
+CommandResult cli(std::initializer_list<std::string> args) {
+  std::string command = "env -u MNNQ_PLUGIN_PATH " + shellQuote(MNNQ_EXE);
+  for (const auto& arg : args) command += " " + shellQuote(arg);
+  return runShell(command);
+}
+
+// The shared mnist config with absolute paths and the 32-photo folder, in `dir`.
+std::string mnistConfig(const std::string& dir, const std::string& images = "") {
+  const std::string source = fixture("configs/mnist.json");
+  std::ifstream in(source);
+  nlohmann::json config = nlohmann::json::parse(in);
+  config["model"] = fixture("models/mnist_lenet/mnist.mnn");
+  config["path"] = images.empty() ? fixture("images/calib32") : images;
+  const std::string path = dir + "/mnist.json";
+  std::ofstream(path) << config.dump(1);
+  return path;
+}
+
+nlohmann::json readJson(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+}  // namespace
+
+TEST_CASE("inspect --ops lists every op with the names MNN's own scale dump uses") {
+  MNNQ_REQUIRE_FIXTURES();
+  const std::string model = fixture("models/mnist_lenet/mnist.mnn");
+  CommandResult json = cli({"inspect", model, "--ops", "--json"});
+  REQUIRE(json.status == 0);
+  const nlohmann::json report = nlohmann::json::parse(json.out);
+  const nlohmann::json& ops = report["op_list"];
+  REQUIRE(ops.size() == report["ops"].get<size_t>());
+  // quantized.out's quant.mnn.json names the float model's ops (Raster ops excepted).
+  std::set<std::string> names;
+  for (const auto& op : ops) names.insert(op["name"].get<std::string>());
+  for (const auto& entry : readJson(fixture("mnn_quantized/mnist/KL/quant.mnn.json")))
+    CHECK(names.count(entry["name"].get<std::string>()) == 1);
+  // LeNet as converted: Input, then conv / pool twice, two more convolutions, flatten.
+  CHECK(ops[0]["type"] == "Input");
+  CHECK(ops[1]["type"] == "Convolution");
+  CHECK(ops[1]["inputs"] == nlohmann::json::array({"0"}));
+  CHECK(ops[2]["type"] == "Pooling");
+  CHECK(ops[2]["inputs"] == ops[1]["outputs"]);
+  for (const auto& op : ops) CHECK(op["quantized"] == false);
+
+  CommandResult text = cli({"inspect", model, "--ops"});
+  REQUIRE(text.status == 0);
+  CHECK_THAT(text.out, Catch::Contains("skip_quant_op_names"));
+  for (const auto& op : ops) CHECK_THAT(text.out, Catch::Contains(op["name"].get<std::string>()));
+  CHECK_THAT(cli({"inspect", model}).out, !Catch::Contains("skip_quant_op_names"));
+
+  // MNN's quantized mnist: the convolutions `inspect` counts as int8 are the int8 ops.
+  CommandResult q = cli({"inspect", fixture("mnn_quantized/mnist/KL/quant.mnn"), "--ops", "--json"});
+  REQUIRE(q.status == 0);
+  const nlohmann::json qr = nlohmann::json::parse(q.out);
+  int int8_convs = 0;
+  for (const auto& op : qr["op_list"]) int8_convs += op["type"] == "Convolution" && op["quantized"] == true;
+  CHECK(int8_convs == qr["quantization"]["int8_convolutions"].get<int>());
+  CHECK(int8_convs == 3);
+}
+
+TEST_CASE("every sample rejected: the error gives the reasons") {
+  MNNQ_REQUIRE_FIXTURES();
+  const std::string dir = tempDir("all_rejected");
+  boost::filesystem::create_directories(dir + "/images");
+  std::ofstream(dir + "/images/a.jpg") << "not a jpeg";
+  std::ofstream(dir + "/images/b.jpg") << "not a jpeg either";
+  const std::string cfg = mnistConfig(dir, dir + "/images");
+  CommandResult r = cli({"run", "--config", cfg, "--output", dir + "/q.mnn", "-q"});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Catch::Contains("all 2 were skipped: ") && Catch::Contains("2 samples, e.g. a.jpg") &&
+                        Catch::Contains("decode"));
+  CHECK_FALSE(boost::filesystem::exists(dir + "/q.mnn"));
+}
+
+TEST_CASE("the quantized.out form takes run's options and writes the same bytes") {
+  MNNQ_REQUIRE_FIXTURES();
+  const std::string dir = tempDir("legacy_options");
+  const std::string cfg = mnistConfig(dir);
+  const std::string model = fixture("models/mnist_lenet/mnist.mnn");
+  CommandResult legacy = cli({model, dir + "/a.mnn", cfg, "-q", "--threads", "1"});
+  REQUIRE(legacy.status == 0);
+  CHECK(legacy.out.empty());  // -q: no summary
+  CommandResult run = cli({"run", "--config", cfg, "--output", dir + "/b.mnn", "--threads", "2"});
+  REQUIRE(run.status == 0);
+  CHECK(readWhole(dir + "/a.mnn") == readWhole(dir + "/b.mnn"));
+  // The summary's rates say what they count.
+  CHECK_THAT(run.out, Catch::Contains("samples/s") && Catch::Contains("tensors/s"));
+  CommandResult four = cli({model, dir + "/c.mnn", cfg, "extra"});
+  CHECK(four.status == 2);
+  CommandResult both = cli({model, dir + "/c.mnn", cfg, "--config", cfg});
+  CHECK(both.status == 2);
+  CHECK_THAT(both.err, Catch::Contains("--config cannot be combined"));
+}
+
+TEST_CASE("an already quantized model is refused") {
+  MNNQ_REQUIRE_FIXTURES();
+  const std::string dir = tempDir("requantize");
+  const std::string cfg = mnistConfig(dir);
+  const std::string quantized = fixture("mnn_quantized/mnist/KL/quant.mnn");
+  CommandResult r = cli({quantized, dir + "/q.mnn", cfg});
+  CHECK(r.status == 1);
+  CHECK_THAT(r.err, Catch::Contains("quant.mnn is already quantized (3 int8 convolution(s)"));
+  CHECK_FALSE(boost::filesystem::exists(dir + "/q.mnn"));
+}
+
+// MNN's int8 runtime is the reference: the default is the int8 simulation, --dequantized is
+// the weights-only figure, which is further from what the file computes in MNN.
+TEST_CASE("infer runs a quantized model with int8 semantics by default") {
+  MNNQ_REQUIRE_FIXTURES();
+  const std::string dir = tempDir("infer_int8");
+  const std::string folder = fixture("references_int8/mnist/KL/faces_ultraface_1");
+  const std::string model = fixture("mnn_quantized/mnist/KL/quant.mnn");
+  const std::string input = "0=" + folder + "/input.npy";
+  REQUIRE(cli({"infer", "--model", model, "--input", input, "--output-dir", dir + "/default"}).status == 0);
+  REQUIRE(cli({"infer", "--model", model, "--input", input, "--output-dir", dir + "/int8", "--int8"}).status == 0);
+  REQUIRE(cli({"infer", "--model", model, "--input", input, "--output-dir", dir + "/deq", "--dequantized"}).status == 0);
+  CHECK(readWhole(dir + "/default/32.npy") == readWhole(dir + "/int8/32.npy"));
+  CHECK(readWhole(dir + "/default/32.npy") != readWhole(dir + "/deq/32.npy"));
+  CHECK(cli({"infer", "--model", model, "--input", input, "--output-dir", dir + "/x", "--int8",
+              "--dequantized"}).status == 2);
+}
