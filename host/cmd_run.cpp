@@ -44,7 +44,7 @@ int runMain(const std::vector<std::string>& args) {
     vm->insert({"output", po::variable_value(operands[1], false)});
     vm->insert({"config", po::variable_value(operands[2], false)});
   }
-  if (!vm->count("config")) throw UsageError("missing --config CFG (or the operands IN OUT CFG)");
+  if (!vm->count("config")) throw UsageError("'--config' is required (or the operands IN OUT CFG)");
 
   RunOverrides overrides;
   if (vm->count("model")) overrides.model = (*vm)["model"].as<std::string>();
