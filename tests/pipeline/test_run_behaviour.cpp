@@ -26,7 +26,7 @@ std::string readBytes(const std::string& path) {
 
 TEST_CASE("the output file does not depend on the thread count", "[pipeline][determinism]") {
   MNNQ_REQUIRE_FIXTURES();
-  for (const std::string method : {"KL", "ADMM", "EMA"}) {
+  for (const std::string method : {"KL", "ADMM", "EMA", "PERCENTILE", "MSE", "MINMAX"}) {
     nlohmann::json changes{{"feature_quantize_method", method}, {"used_image_num", 24}};
     if (method == "EMA") changes["winogradOpt"] = false;
     PipelineRun one = runPipeline("blazeface_tf", changes, 1);
