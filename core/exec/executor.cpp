@@ -6,6 +6,8 @@
 #include "kernels/scratch.hpp"
 #include "op_kernel.hpp"
 
+#include "mnnq/core/limits.hpp"
+
 #include <algorithm>
 #include <set>
 #include <sstream>
@@ -31,6 +33,25 @@ std::string shapeText(const std::vector<int>& s) {
   for (size_t i = 0; i < s.size(); ++i) os << (i ? "," : "") << s[i];
   os << "]";
   return os.str();
+}
+
+// A shape inferred for tensor `t`: rank, every extent and the element count within
+// mnnq/core/limits.hpp, checked before anything of that size is allocated.
+void checkInferredShape(const Graph& graph, const std::string& who, int t, const std::vector<int>& shape) {
+  auto fail = [&](const std::string& what) {
+    throw ModelError(graph.source() + ": " + who + ": tensor '" + graph.tensorName(t) + "' would have shape " +
+                     shapeText(shape) + ": " + what);
+  };
+  if (shape.size() > static_cast<size_t>(limits::kMaxRank))
+    fail("more than " + std::to_string(limits::kMaxRank) + " dimensions");
+  int64_t count = 1;
+  for (int d : shape) {
+    if (d < 0) fail("a negative extent");
+    if (d > limits::kMaxDim) fail("an extent above " + std::to_string(limits::kMaxDim));
+    count *= d;
+    if (count > limits::kMaxTensorElements)
+      fail("more than " + std::to_string(limits::kMaxTensorElements) + " elements (the limit per tensor)");
+  }
 }
 
 // `overwritten`: the producing kernel stores every element, so a recycled buffer with stale
@@ -111,6 +132,7 @@ void Executor::Impl::planInput(const schema::OpT& op) {
                 dt == schema::DataType_DT_HALF || dt == schema::DataType_DT_BFLOAT16)
                    ? DType::Float32
                    : DType::Int32;
+  checkInferredShape(graph, "input", t, info.shape);
   infos[t] = info;
   known[t] = true;
   graphInputs.push_back(t);
@@ -178,6 +200,7 @@ void Executor::Impl::plan() {
     for (size_t k = 0; k < op.outputIndexes.size(); ++k) {
       const int t = op.outputIndexes[k];
       if (t < 0 || t >= numTensors) continue;
+      checkInferredShape(graph, opLabel(op), t, ctx.outputs[k].shape);
       infos[t] = ctx.outputs[k];
       known[t] = true;
     }

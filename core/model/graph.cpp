@@ -5,6 +5,8 @@
 #include "buffer_checks.hpp"
 #include "external_data.hpp"
 #include "graph_checks.hpp"
+#include "mnnq/core/regular_file.hpp"
+#include "validate_graph.hpp"
 
 #include <cstring>
 #include <fstream>
@@ -28,6 +30,8 @@ namespace {
 
 // The whole file, in memory aligned for the FlatBuffers verifier (8 bytes suffices).
 std::vector<uint64_t> readAligned(const std::string& path, size_t& size) {
+  const std::string irregular = notRegularFileReason(path);
+  if (!irregular.empty() && irregular != "does not exist") throw ModelError(path + ": model file " + irregular);
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw ModelError(path + ": cannot open model file");
   std::streamoff end = in.tellg();
@@ -84,6 +88,7 @@ void Graph::reindex() {
   Impl& g = *impl_;
   const schema::NetT& net = *g.net;
   model::checkGraph(net, g.source);
+  model::validateOps(net, g.source);
 
   size_t tensorCount = net.tensorName.size();
   g.producer.assign(tensorCount, -1);

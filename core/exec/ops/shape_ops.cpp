@@ -4,6 +4,8 @@
 // these work on the logical dims of a tensor in its own layout, except where noted.
 #include "../op_kernel.hpp"
 
+#include "mnnq/core/limits.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <numeric>
@@ -382,6 +384,7 @@ std::unique_ptr<OpKernel> makeConcat(OpContext& ctx) {
     for (size_t j = 0; j < present.size(); ++j) {
       const Tensor& src = *in[present[j]];
       const int64_t block = extents[j] * split.inner;
+      if (block == 0) continue;  // an empty input adds nothing (and may have no buffer at all)
       for (int64_t o = 0; o < split.outer; ++o) {
         const int64_t dst = (o * total) * split.inner + offset;
         if (isF) {
@@ -730,8 +733,13 @@ std::unique_ptr<OpKernel> makePadding(OpContext& ctx) {
   if (static_cast<int>(pads.size()) < 2 * rank) throw std::invalid_argument("Padding vector too short");
   std::vector<int> out(rank), before(rank);
   for (int i = 0; i < rank; ++i) {
+    const int64_t extent = int64_t(in.shape[i]) + pads[2 * i] + pads[2 * i + 1];
+    if (pads[2 * i] < 0 || pads[2 * i + 1] < 0 || extent > limits::kMaxDim)
+      throw std::invalid_argument("padding amounts " + std::to_string(pads[2 * i]) + ", " +
+                                  std::to_string(pads[2 * i + 1]) + " of dimension " + std::to_string(i) +
+                                  " are negative or too large");
     before[i] = pads[2 * i];
-    out[i] = in.shape[i] + pads[2 * i] + pads[2 * i + 1];
+    out[i] = static_cast<int>(extent);
   }
   ctx.outputs[0] = sameAs(in, out);
   int mode = schema::PadValueMode_CONSTANT;
