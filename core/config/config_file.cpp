@@ -2,6 +2,9 @@
 // with syntax errors located by line and column.
 #include "mnnq/core/config.hpp"
 
+#include "mnnq/core/limits.hpp"
+#include "mnnq/core/regular_file.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -69,11 +72,62 @@ struct DuplicateKeyCheck {
   }
 };
 
+std::string tooDeep(const std::string& source, const std::string& text, size_t offset) {
+  auto [line, column] = lineColumn(text, offset);
+  return source + ":" + std::to_string(line) + ":" + std::to_string(column) + ": nesting deeper than " +
+         std::to_string(limits::kMaxConfigDepth) + " levels (the limit for a config)";
+}
+
+// Brackets of JSON (and YAML flow collections) outside strings, counted before any parser
+// sees the text: the parsers and the tree they build recurse once per level.
+void checkBracketDepth(const std::string& text, const std::string& source, bool yamlComments) {
+  int depth = 0;
+  char quote = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quote) {
+      if (c == '\\' && quote == '"') ++i;
+      else if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '"' || (yamlComments && c == '\'' && (i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1]))))) {
+      quote = c;
+    } else if (yamlComments && c == '#' && (i == 0 || std::isspace(static_cast<unsigned char>(text[i - 1])))) {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limits::kMaxConfigDepth) throw ConfigError(tooDeep(source, text, i));
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+}
+
+// nlohmann reports a number it cannot hold ("number overflow parsing '1e400'") without a
+// position; find the token in the text for the line.
+std::string numberOutOfRange(const std::string& text, const std::string& source, const std::string& what) {
+  const size_t open = what.find('\'');
+  const size_t close = open == std::string::npos ? open : what.find('\'', open + 1);
+  std::string token = close == std::string::npos ? "" : what.substr(open + 1, close - open - 1);
+  std::string where = source;
+  if (!token.empty()) {
+    const size_t at = text.find(token);
+    if (at != std::string::npos) {
+      auto [line, column] = lineColumn(text, at);
+      where += ":" + std::to_string(line) + ":" + std::to_string(column);
+    }
+  }
+  return where + ": number " + (token.empty() ? std::string("") : "'" + token + "' ") +
+         "is out of range (beyond +-1.8e308)";
+}
+
 nlohmann::json parseJson(const std::string& text, const std::string& source) {
+  checkBracketDepth(text, source, false);
   DuplicateKeyCheck check;
   nlohmann::json result;
   try {
     result = nlohmann::json::parse(text, std::ref(check));
+  } catch (const nlohmann::json::out_of_range& e) {
+    throw ConfigError(numberOutOfRange(text, source, e.what()));
   } catch (const nlohmann::json::parse_error& e) {
     // e.byte counts the characters read, including the offending one.
     auto [line, column] = lineColumn(text, e.byte > 0 ? e.byte - 1 : 0);
@@ -98,14 +152,29 @@ nlohmann::json yamlScalar(const YAML::Node& node, const std::string& source) {
   if (std::regex_match(text, null_re)) return nullptr;
   if (std::regex_match(text, true_re)) return true;
   if (std::regex_match(text, false_re)) return false;
+  auto outOfRange = [&] {
+    const YAML::Mark mark = node.Mark();
+    return ConfigError(source + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) +
+                       ": number '" + text + "' is out of range (beyond +-1.8e308)");
+  };
+  auto toDouble = [&] {
+    try {
+      return std::stod(text);
+    } catch (const std::out_of_range&) {
+      // stod also refuses numbers too close to zero; those are 0 for every key
+      const size_t e = text.find_first_of("eE");
+      if (e != std::string::npos && text.find('-', e) != std::string::npos) return 0.0;
+      throw outOfRange();
+    }
+  };
   if (std::regex_match(text, int_re)) {
     try {
       return std::stoll(text);
     } catch (const std::out_of_range&) {
-      return std::stod(text);
+      return toDouble();
     }
   }
-  if (std::regex_match(text, float_re)) return std::stod(text);
+  if (std::regex_match(text, float_re)) return toDouble();
   if (std::regex_match(text, special_re)) {
     const YAML::Mark mark = node.Mark();
     throw ConfigError(source + ":" + std::to_string(mark.line + 1) + ":" +
@@ -115,7 +184,24 @@ nlohmann::json yamlScalar(const YAML::Node& node, const std::string& source) {
   return text;
 }
 
-nlohmann::json yamlToJson(const YAML::Node& node, const std::string& source) {
+// Limits while converting: nesting depth (a self-referencing alias `x: &x [*x]` is endless
+// nesting) and the number of values after alias expansion (nested aliases grow exponentially).
+struct YamlBudget {
+  int64_t nodes = 0;
+};
+
+std::string yamlWhere(const YAML::Node& node, const std::string& source) {
+  const YAML::Mark mark = node.Mark();
+  return source + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
+nlohmann::json yamlToJson(const YAML::Node& node, const std::string& source, int depth, YamlBudget& budget) {
+  if (depth > limits::kMaxConfigDepth)
+    throw ConfigError(yamlWhere(node, source) + ": nesting deeper than " + std::to_string(limits::kMaxConfigDepth) +
+                      " levels (the limit for a config; a self-referencing alias?)");
+  if (++budget.nodes > limits::kMaxConfigNodes)
+    throw ConfigError(yamlWhere(node, source) + ": more than " + std::to_string(limits::kMaxConfigNodes) +
+                      " values after expanding aliases (the limit for a config)");
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
     case YAML::NodeType::Null:
@@ -124,7 +210,7 @@ nlohmann::json yamlToJson(const YAML::Node& node, const std::string& source) {
       return yamlScalar(node, source);
     case YAML::NodeType::Sequence: {
       nlohmann::json array = nlohmann::json::array();
-      for (const auto& item : node) array.push_back(yamlToJson(item, source));
+      for (const auto& item : node) array.push_back(yamlToJson(item, source, depth + 1, budget));
       return array;
     }
     case YAML::NodeType::Map: {
@@ -137,7 +223,7 @@ nlohmann::json yamlToJson(const YAML::Node& node, const std::string& source) {
         std::string key = entry.first.Scalar();
         if (object.contains(key))
           throw ConfigError(where + ": key '" + key + "' appears twice in one mapping");
-        object[key] = yamlToJson(entry.second, source);
+        object[key] = yamlToJson(entry.second, source, depth + 1, budget);
       }
       return object;
     }
@@ -145,7 +231,27 @@ nlohmann::json yamlToJson(const YAML::Node& node, const std::string& source) {
   return nullptr;
 }
 
+// yaml-cpp's parser recurses once per nesting level: block nesting needs one more column of
+// indentation (or one more "- " on the line) per level, flow nesting one more bracket.
+void checkYamlNesting(const std::string& text, const std::string& source) {
+  checkBracketDepth(text, source, true);
+  constexpr size_t kMaxIndent = 4 * limits::kMaxConfigDepth;
+  size_t lineStart = 0;
+  while (lineStart < text.size()) {
+    size_t i = lineStart;
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' ||
+                               ((text[i] == '-' || text[i] == '?' || text[i] == ':') && i + 1 < text.size() &&
+                                (text[i + 1] == ' ' || text[i + 1] == '\t'))))
+      ++i;
+    if (i - lineStart > kMaxIndent) throw ConfigError(tooDeep(source, text, i));
+    const size_t end = text.find('\n', lineStart);
+    if (end == std::string::npos) break;
+    lineStart = end + 1;
+  }
+}
+
 nlohmann::json parseYaml(const std::string& text, const std::string& source) {
+  checkYamlNesting(text, source);
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -153,7 +259,8 @@ nlohmann::json parseYaml(const std::string& text, const std::string& source) {
     throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ":" +
                       std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
   }
-  return yamlToJson(root, source);
+  YamlBudget budget;
+  return yamlToJson(root, source, 0, budget);
 }
 
 }  // namespace
@@ -182,6 +289,8 @@ ConfigFile loadConfigFile(const std::string& path) {
   ConfigFormat format = configFormatFor(path);
   std::error_code ec;
   if (fs::is_directory(path, ec)) throw ConfigError(path + ": is a folder, not a config file");
+  const std::string irregular = notRegularFileReason(path);
+  if (!irregular.empty() && irregular != "does not exist") throw ConfigError(path + ": " + irregular);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot open config file");
   std::ostringstream text;
