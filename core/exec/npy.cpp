@@ -1,9 +1,11 @@
 // NumPy .npy reader/writer for the tensors the executor exchanges with the outside (reference
 // outputs, inputs given on the command line, dumps). Only little-endian C-order arrays are
 // accepted; that is what numpy writes on every platform we care about.
+#include "mnnq/core/regular_file.hpp"
 #include "mnnq/core/tensor.hpp"
 
 #include <cstring>
+#include <limits>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -31,6 +33,8 @@ std::string headerField(const std::string& header, const std::string& key,
 }  // namespace
 
 Tensor readNpy(const std::string& path) {
+  const std::string irregular = notRegularFileReason(path);
+  if (!irregular.empty()) throw npyError(path, irregular);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw npyError(path, "cannot open");
   char magic[8];
@@ -67,9 +71,18 @@ Tensor readNpy(const std::string& path) {
   std::string item;
   while (std::getline(ss, item, ',')) {
     if (item.find_first_not_of(" ") == std::string::npos) continue;
-    long long d = std::stoll(item);
-    if (d < 0 || d > (1LL << 31)) throw npyError(path, "bad dimension " + item);
+    long long d = 0;
+    try {
+      d = std::stoll(item);
+    } catch (const std::exception&) {
+      throw npyError(path, "bad dimension '" + item + "'");
+    }
+    if (d < 0 || d > std::numeric_limits<int>::max()) throw npyError(path, "bad dimension " + item);
+    if (t.shape.size() >= 32) throw npyError(path, "more than 32 dimensions");
     t.shape.push_back(static_cast<int>(d));
+    double count = 1;  // the exact product may overflow int64 before the limit check
+    for (int x : t.shape) count *= x;
+    if (count > double(int64_t(1) << 33)) throw npyError(path, "array too large");
   }
   const int64_t n = t.elementCount();
   if (n > (int64_t(1) << 33)) throw npyError(path, "array too large");
@@ -77,6 +90,16 @@ Tensor readNpy(const std::string& path) {
   if (descr.size() < 3 || descr[0] == '>')
     throw npyError(path, "big-endian or unknown dtype '" + descr + "'");
   const std::string kind = descr.substr(1);
+  // The declared size must be in the file before anything of that size is allocated.
+  const int itemBytes = kind == "f4" || kind == "i4" ? 4 : kind == "f8" || kind == "i8" ? 8 : 1;
+  const std::streamoff dataStart = in.tellg();
+  in.seekg(0, std::ios::end);
+  const std::streamoff fileEnd = in.tellg();
+  in.seekg(dataStart);
+  if (dataStart < 0 || fileEnd < dataStart || n > (fileEnd - dataStart) / itemBytes)
+    throw npyError(path, "the header declares " + std::to_string(n) + " elements of " + descr + " (" +
+                             std::to_string(n * itemBytes) + " bytes) but the file holds " +
+                             std::to_string(fileEnd - dataStart) + " bytes of data");
   auto readRaw = [&](void* dst, size_t bytes) {
     if (!in.read(static_cast<char*>(dst), static_cast<std::streamsize>(bytes)))
       throw npyError(path, "truncated data (expected " + std::to_string(n) + " elements of " +

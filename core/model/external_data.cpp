@@ -1,6 +1,7 @@
 #include "external_data.hpp"
 
 #include "mnnq/core/graph.hpp"
+#include "mnnq/core/regular_file.hpp"
 
 #include <cstring>
 #include <fstream>
@@ -27,6 +28,9 @@ bool hasExternal(const OpT& op) {
 class SideFile {
  public:
   SideFile(std::string path, std::string context) : path_(std::move(path)), context_(std::move(context)) {
+    const std::string irregular = notRegularFileReason(path_);
+    if (!irregular.empty() && irregular != "does not exist")
+      throw ModelError(context_ + ": external data file '" + path_ + "' " + irregular);
     in_.open(path_, std::ios::binary);
     if (!in_) throw ModelError(context_ + ": external data file '" + path_ + "' cannot be opened");
     in_.seekg(0, std::ios::end);

@@ -2,6 +2,8 @@
 // Header-only so each input plugin compiles its own copy (plugins share no library).
 #pragma once
 
+#include "mnnq/core/regular_file.hpp"
+
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -89,6 +91,8 @@ void convertAll(const char* bytes, std::size_t count, bool swap, std::vector<flo
 // Reads the header only (shape and dtype), or the whole array when withData.
 inline NpyArray readNpy(const std::string& path, bool withData = true) {
   using npy_detail::error;
+  const std::string irregular = notRegularFileReason(path);
+  if (!irregular.empty()) throw error(path, irregular);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw error(path, "cannot open file");
   char magic[8];
@@ -123,6 +127,18 @@ inline NpyArray readNpy(const std::string& path, bool withData = true) {
   const char kind = a.dtype[1];
   const int size = std::atoi(a.dtype.c_str() + 2);
   const bool swap = (order == '>');  // x86 and ARM Linux are little-endian
+  // The declared size must be in the file before anything of that size is allocated (the
+  // product is formed in double: the exact one may overflow).
+  const std::streamoff dataStart = in.tellg();
+  in.seekg(0, std::ios::end);
+  const std::streamoff available = in.tellg() - dataStart;
+  in.seekg(dataStart);
+  double declared = size > 0 ? size : 1;
+  for (int64_t d : a.shape) declared *= static_cast<double>(d);
+  if (dataStart < 0 || declared > static_cast<double>(available))
+    throw error(path, "file is shorter than its header declares (" +
+                          (declared < 9e18 ? std::to_string(static_cast<uint64_t>(declared)) : std::string("over 9e18")) +
+                          " bytes of data, the file holds " + std::to_string(available) + "; truncated?)");
   std::size_t count = 1;
   for (int64_t d : a.shape) count *= static_cast<std::size_t>(d);
   std::vector<char> raw(count * static_cast<std::size_t>(size > 0 ? size : 1));

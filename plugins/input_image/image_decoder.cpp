@@ -1,5 +1,7 @@
 #include "image_decoder.hpp"
 
+#include "mnnq/core/regular_file.hpp"
+
 #include <mnnq/plugin.hpp>
 
 #include <stb_image.h>
@@ -47,7 +49,9 @@ bool jpegIsComplete(const uint8_t* d, std::size_t n) {
   return false;
 }
 
-RgbaImage decodeRgba(const std::string& path) {
+RgbaImage decodeRgba(const std::string& path, int64_t maxPixels) {
+  const std::string irregular = notRegularFileReason(path);
+  if (!irregular.empty()) throw sdk::SkipSample(irregular);
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw sdk::SkipSample("cannot open file");
   const std::streamoff size = in.tellg();
@@ -66,6 +70,12 @@ RgbaImage decodeRgba(const std::string& path) {
   if (!stbi_info_from_memory(bytes.data(), len, &w, &h, &comp))
     throw sdk::SkipSample(std::string("not an image stb_image can decode (") +
                           stbi_failure_reason() + ")");
+  // The header's size, checked before stb_image allocates the decoded image.
+  if (w <= 0 || h <= 0) throw sdk::SkipSample("image header gives an empty size");
+  if (int64_t(w) * h > maxPixels)
+    throw sdk::SkipSample("image is " + std::to_string(w) + "x" + std::to_string(h) + " = " +
+                          std::to_string(int64_t(w) * h) + " pixels, more than max_image_pixels (" +
+                          std::to_string(maxPixels) + ")");
   stbi_uc* pixels = stbi_load_from_memory(bytes.data(), len, &w, &h, &comp, 4);
   if (!pixels)
     throw sdk::SkipSample(std::string("cannot decode image: ") + stbi_failure_reason());

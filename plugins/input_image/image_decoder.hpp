@@ -14,8 +14,9 @@ struct RgbaImage {
   std::unique_ptr<uint8_t, void (*)(void*)> pixels{nullptr, nullptr};  // width*height*4
 };
 
-// Throws SkipSample: empty, unreadable, truncated JPEG, or not a format stb_image decodes.
-RgbaImage decodeRgba(const std::string& path);
+// Throws SkipSample: not a regular file, empty, unreadable, truncated JPEG, more than maxPixels
+// pixels (from the header, before decoding), or not a format stb_image decodes.
+RgbaImage decodeRgba(const std::string& path, int64_t maxPixels);
 
 // True if a JPEG byte stream reaches its end-of-image marker (stb_image silently decodes
 // truncated JPEGs with grey/garbage fill; a calibration sample like that is better skipped).

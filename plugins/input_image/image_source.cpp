@@ -12,11 +12,14 @@
 #include <mnnq/plugin.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
 namespace mnnq::input {
 namespace {
+
+constexpr int64_t kDefaultMaxImagePixels = 64000000;  // also the key's default below
 
 std::vector<float> numberList(const sdk::Config& config, const char* key, float fill) {
   std::vector<float> v(4, fill);
@@ -29,7 +32,10 @@ std::vector<float> numberList(const sdk::Config& config, const char* key, float 
     if (!list[i].is_number())
       throw sdk::Error(std::string("config key '") + key + "' must contain numbers, got " +
                        list.dump());
-    v[i] = list[i].get<float>();
+    v[i] = static_cast<float>(list[i].get<double>());
+    if (!std::isfinite(v[i]))
+      throw sdk::Error(std::string("config key '") + key + "': " + list[i].dump() +
+                       " is out of the range of a 32-bit float (+-3.4e38)");
   }
   return v;
 }
@@ -70,6 +76,7 @@ class ImageSource final : public sdk::InputSource {
     params_.centerCropW = cropFraction(config, "center_crop_w");
     params_.width = positiveInt(config, "width");
     params_.height = positiveInt(config, "height");
+    maxPixels_ = config.get<int64_t>("max_image_pixels", kDefaultMaxImagePixels);
 
     const auto overrides = parseInputsKey(config, model_);
     resolveImageShape(findOverride(overrides, model_[0].name));
@@ -101,7 +108,7 @@ class ImageSource final : public sdk::InputSource {
 
   void load(uint64_t i, float* const* buffers) const override {
     if (i >= entries_.size()) throw sdk::Error("sample index out of range", MNNQ_INVALID_STATE);
-    const RgbaImage image = decodeRgba(entries_[i].path);
+    const RgbaImage image = decodeRgba(entries_[i].path, maxPixels_);
     try {
       preprocessLikeMnn(image.pixels.get(), image.width, image.height, params_,
                         model_[0].channelsLast(), buffers[0]);
@@ -162,6 +169,7 @@ class ImageSource final : public sdk::InputSource {
   std::vector<int64_t> imageShape_;
   std::vector<Constant> constants_;
   std::vector<SampleEntry> entries_;
+  int64_t maxPixels_ = kDefaultMaxImagePixels;
 };
 
 }  // namespace mnnq::input
@@ -177,6 +185,10 @@ const mnnq_config_key kImageKeys[] = {
      "per channel (at most 4): value = (pixel - mean) * normal", 1, 0},
     {"width", MNNQ_VALUE_INT, nullptr, "width of the resized image (required)", 1, 65535},
     {"height", MNNQ_VALUE_INT, nullptr, "height of the resized image (required)", 1, 65535},
+    {"max_image_pixels", MNNQ_VALUE_INT, "64000000",
+     "images with more pixels (width x height, read from the header before decoding) are skipped; "
+     "a decoded image takes 4 bytes per pixel",
+     1, 2147483647.0},
     {"center_crop_h", MNNQ_VALUE_NUMBER, "1.0",
      "fraction of the image height kept by the centre crop, in (0, 1]", 0, 1},
     {"center_crop_w", MNNQ_VALUE_NUMBER, "1.0",

@@ -10,6 +10,8 @@
 #include "input_overrides.hpp"
 #include "sample_folder.hpp"
 
+#include "mnnq/core/regular_file.hpp"
+
 #include <mnnq/plugin.hpp>
 
 #include <nlohmann/json.hpp>
@@ -64,6 +66,8 @@ ShapeMap readInputJson(const std::string& folder) {
 // Parses exactly `count` whitespace-separated numbers from `file` into out (as float, through
 // double, like MNN). Throws SkipSample with the reason.
 void readValues(const std::string& file, uint64_t count, float* out) {
+  const std::string irregular = notRegularFileReason(file);
+  if (!irregular.empty() && irregular != "does not exist") throw sdk::SkipSample("'" + file + "' " + irregular);
   std::ifstream in(file, std::ios::binary);
   if (!in) throw sdk::SkipSample("missing or unreadable file '" + file + "'");
   std::ostringstream text;
