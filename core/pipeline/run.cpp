@@ -22,6 +22,7 @@
 #include "mnnq/core/executor.hpp"
 #include "mnnq/core/graph.hpp"
 #include "mnnq/core/model_inputs.hpp"
+#include "mnnq/core/output_set.hpp"
 #include "mnnq/core/plugin_handles.hpp"
 #include "mnnq/core/suggest.hpp"
 
@@ -82,20 +83,10 @@ int channelsOf(const Executor& executor, int tensor) {
   return executor.layout(tensor) == Layout::NHWC ? shape.back() : shape[1];
 }
 
-// Side files are written like the model: temporary file, then rename.
-void writeTextFile(const std::string& path, const std::string& text) {
-  const std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + temp);
-    out << text;
-    if (!out) throw std::runtime_error("cannot write " + temp);
-  }
-  boost::filesystem::rename(temp, path);
-}
-
-void writeJsonFile(const std::string& path, const nlohmann::json& value) {
-  writeTextFile(path, value.dump(1) + "\n");
+// Side files' text. Invalid UTF-8 in names (op and tensor names are bytes) is replaced, so
+// serialising cannot fail after the model was computed.
+std::string jsonText(const nlohmann::json& value) {
+  return value.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 // The steps outside the sample loops, as one-step phases for RunRequest::progress, with the
@@ -129,6 +120,7 @@ int runQuantization(const RunRequest& request) {
 
   // 1. Model.
   Step load_step(request, "load model and plugins");
+  OutputSet::checkTarget(request.output_path);  // a device node or folder there: refuse now, not after the run
   Graph graph = Graph::load(request.model_path);
   requireFloatModel(graph);
   const std::set<std::string> skip = skipOps(request, graph);
@@ -250,6 +242,7 @@ int runQuantization(const RunRequest& request) {
   // Optional per-tensor error report, before the (long) rewrite so it reflects exactly the
   // parameters that are written.
   std::vector<DebugRow> debug_rows;
+  OutputSet outputs;  // side files first, the model last (README, "Output files")
   if (request.config.value("debug", false)) {
     DebugOptions debug_options;
     debug_options.threads = request.threads;
@@ -258,8 +251,9 @@ int runQuantization(const RunRequest& request) {
     debug_rows =
         debugReport(graph, executor, params, feed, outcome.usable_samples, debug_options);
     if (!request.quiet) std::cout << debugTable(debug_rows, 20);
-    writeTextFile(request.output_path + ".debug.csv", debugCsv(debug_rows));
-    writeJsonFile(request.output_path + ".debug.json", debugJson(debug_rows));
+    // published with the model (step 7)
+    outputs.add(request.output_path + ".debug.csv", debugCsv(debug_rows));
+    outputs.add(request.output_path + ".debug.json", jsonText(debugJson(debug_rows)));
     summary.phases.push_back({"debug report", watch.lap(), outcome.usable_samples.size()});
   }
 
@@ -312,16 +306,19 @@ int runQuantization(const RunRequest& request) {
                             static_cast<uint64_t>(summary.rewrite.convolutions_quantized)});
   rewrite_step.done();
 
-  // 7. Write atomically, then read the file back to prove it is a loadable model.
+  // 7. Everything that can fail before anything is published: serialise, read the bytes back
+  //    to prove they are a loadable model, then publish the model and its side files together.
   Step write_step(request, "write and verify");
-  saveNet(rewritten.net(), request.output_path);
-  Graph written = Graph::load(request.output_path);
+  std::vector<uint8_t> model_bytes = serializeNet(rewritten.net());
+  Graph written = Graph::fromBuffer(model_bytes.data(), model_bytes.size(), request.output_path);
   const int expected_ops = graph.numOps() - summary.rewrite.activations_folded;
   if (written.numOps() != expected_ops)
     throw std::runtime_error("verification of " + request.output_path + " failed: " +
                              std::to_string(written.numOps()) + " ops read back, " +
                              std::to_string(expected_ops) + " written");
-  writeJsonFile(request.output_path + ".json", scaleDump(graph, params));
+  outputs.add(request.output_path + ".json", jsonText(scaleDump(graph, params)));
+  outputs.add(request.output_path, std::move(model_bytes));
+  outputs.publish();
   summary.phases.push_back({"write and verify", watch.lap(), 0});
   write_step.done();
 
