@@ -1,5 +1,7 @@
 #include "sample_feed.hpp"
 
+#include <cmath>
+
 namespace mnnq {
 
 SampleFeed::SampleFeed(const Graph& graph, InputSourceHandle& source,
@@ -54,7 +56,21 @@ bool SampleFeed::load(uint64_t i, std::map<int, Tensor>& inputs) {
   }
   for (size_t k = 0; k < input_ids_.size(); ++k) buffers.push_back(inputs[input_ids_[k]].f.data());
   std::string reason;
-  if (source_.load(i, buffers.data(), &reason)) {
+  bool loaded = source_.load(i, buffers.data(), &reason);
+  // NaN or infinity in a sample would poison every range and histogram it reaches: such a
+  // sample is skipped with the reason, like an unreadable one.
+  for (size_t k = 0; loaded && k < input_ids_.size(); ++k) {
+    const std::vector<float>& f = inputs[input_ids_[k]].f;
+    for (size_t e = 0; e < f.size(); ++e) {
+      if (!std::isfinite(f[e])) {
+        reason = "input #" + std::to_string(k) + " element " + std::to_string(e) + " is " +
+                 (std::isnan(f[e]) ? "NaN" : "infinite") + " (non-finite values cannot be calibrated)";
+        loaded = false;
+        break;
+      }
+    }
+  }
+  if (loaded) {
     if (!may_keep) return true;
     std::vector<PackedFloats> entry;
     size_t bytes = 0;

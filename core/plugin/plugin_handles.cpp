@@ -2,6 +2,8 @@
 // share one.
 #include "mnnq/core/plugin_handles.hpp"
 
+#include "result_checks.hpp"
+
 #include <utility>
 
 namespace mnnq {
@@ -88,6 +90,7 @@ uint32_t CalibratorHandle::prepare(const std::vector<mnnq_tensor_desc>& tensors,
                                                       num_shards, &passes, &m.abi);
   if (s != MNNQ_OK) fail(*plugin_, "prepare", s, m);
   if (passes == 0) fail(*plugin_, "prepare (asked for 0 passes)", MNNQ_INTERNAL_ERROR, m);
+  plugin_checks::checkPasses(plugin_->label(), passes);
   return passes;
 }
 
@@ -130,6 +133,7 @@ std::vector<mnnq_feature_params> CalibratorHandle::compute() {
   std::vector<mnnq_feature_params> out(num_tensors_, mnnq_feature_params{});
   mnnq_status s = plugin_->calibratorVtable().compute(object_, out.data(), &m.abi);
   if (s != MNNQ_OK) fail(*plugin_, "compute", s, m);
+  plugin_checks::checkFeatureParams(plugin_->label(), out);
   return out;
 }
 
@@ -170,6 +174,7 @@ void WeightQuantizerHandle::quantize(const mnnq_weight_desc& weights,
     std::string call = std::string("quantize of '") + (weights.op_name ? weights.op_name : "?") + "'";
     fail(*plugin_, call.c_str(), s, m);
   }
+  plugin_checks::checkWeightResult(plugin_->label(), weights, result);
 }
 
 // ---- InputSourceHandle ------------------------------------------------------------------
@@ -230,7 +235,11 @@ mnnq_input_desc InputSourceHandle::inputShape(uint32_t input) {
   return desc;
 }
 
-uint64_t InputSourceHandle::count() { return plugin_->inputSourceVtable().count(object_); }
+uint64_t InputSourceHandle::count() {
+  const uint64_t n = plugin_->inputSourceVtable().count(object_);
+  plugin_checks::checkSampleCount(plugin_->label(), n);
+  return n;
+}
 
 std::string InputSourceHandle::sampleName(uint64_t i) {
   const char* name = plugin_->inputSourceVtable().sample_name(object_, i);

@@ -12,6 +12,7 @@ command line would make::
 """
 
 import json
+import math
 import os
 import warnings
 from collections.abc import Mapping
@@ -40,6 +41,19 @@ def _path_list(dirs, what):
         return [os.fspath(d) for d in dirs]
     except TypeError:
         raise TypeError(f"{what} must be a list of folders, got {dirs!r}") from None
+
+
+def _check_finite(value, key):
+    """Raises ValueError naming the key of a NaN or infinite number in a config dict (JSON has
+    no such values; the C++ side would only see a syntax error)."""
+    if isinstance(value, (float, np.floating)) and not math.isfinite(value):
+        raise ValueError(f"config key '{key}': {value} is not a finite number")
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            _check_finite(v, f"{key}.{k}" if key else str(k))
+    elif isinstance(value, (list, tuple, np.ndarray)):
+        for v in (value.tolist() if isinstance(value, np.ndarray) else value):
+            _check_finite(v, key)
 
 
 def _json_default(value):
@@ -103,7 +117,8 @@ def _sample_iterable(samples):
 
 def _config_args(config):
     if isinstance(config, Mapping):
-        return None, json.dumps(dict(config), default=_json_default)
+        _check_finite(dict(config), "")
+        return None, json.dumps(dict(config), default=_json_default, allow_nan=False)
     if isinstance(config, (str, os.PathLike)):
         return os.fspath(config), None
     raise TypeError("config must be a dict or the path of a JSON/YAML file, got "
@@ -145,7 +160,9 @@ def quantize(model, output, config, *, plugin_dirs=(), threads=None, progress=No
         given): an iterable (or an object with get_next(), like ONNX Runtime's
         CalibrationDataReader) of numpy arrays for a one-input model, or of dicts
         {input name: array}, in the input's own layout, batch dimension 1 or absent. At most
-        used_sample_num (or used_image_num) items are taken.
+        used_sample_num (or used_image_num) items are taken. The items are held in memory for
+        the run: without used_sample_num, more than 65536 items or 4 GiB of arrays is a
+        ValueError (an endless generator stops there instead of exhausting memory).
     verbose: print the command line's progress lines and summary table.
 
     Errors: TypeError for arguments of the wrong type, ValueError for configuration mistakes

@@ -162,9 +162,18 @@ py::dict infer(const std::string& path, const py::dict& inputs, bool simulate_in
 // appended to `keep` so they outlive the run.
 std::vector<Sample> collectSamples(const py::object& samples, uint64_t limit,
                                    const py::object& convert, py::list& keep) {
+  // Every item stays in memory for the run: an unbounded iterable (an endless generator) is
+  // stopped at a documented bound instead of growing until MemoryError.
+  constexpr uint64_t kMaxItems = 65536;
+  constexpr uint64_t kMaxBytes = uint64_t(4) << 30;
+  uint64_t bytes = 0;
   std::vector<Sample> result;
   for (py::handle item : py::iter(samples)) {
     if (limit && result.size() >= limit) break;
+    if (result.size() >= kMaxItems || bytes > kMaxBytes)
+      throw ConfigError("samples: the iterable yielded more than " +
+                        std::string(result.size() >= kMaxItems ? "65536 items" : "4 GiB of arrays") +
+                        " (all are kept in memory for the run); set used_sample_num or pass fewer samples");
     Sample sample;
     for (py::handle pair : convert(item, result.size())) {
       auto entry = py::cast<py::tuple>(pair);
@@ -173,6 +182,7 @@ std::vector<Sample> collectSamples(const py::object& samples, uint64_t limit,
       a.input = entry[0].is_none() ? std::string() : py::cast<std::string>(entry[0]);
       a.shape.assign(array.shape(), array.shape() + array.ndim());
       a.data = array.data();
+      bytes += static_cast<uint64_t>(array.size()) * sizeof(float);
       keep.append(array);
       sample.arrays.push_back(std::move(a));
     }
@@ -187,7 +197,7 @@ ConfigFile configFrom(const std::optional<std::string>& config_path,
   if (config_path) return loadConfigFile(*config_path);
   file.path = "config dict";
   file.folder = boost::filesystem::current_path().string();
-  file.values = nlohmann::json::parse(config_json.value_or("{}"));
+  file.values = parseConfigText(config_json.value_or("{}"), ConfigFormat::Json, "config dict");
   return file;
 }
 

@@ -248,3 +248,23 @@ def test_ctrl_c_interrupts_a_run(tmp_path, mnist_model, mnist_config):
     phases = {phase for phase, _, _ in seen}
     assert any(p.startswith("calibrate") for p in phases), phases
     assert "write and verify" not in phases, f"not interrupted mid-run ({elapsed:.1f} s)"
+
+
+def test_endless_sample_generator_is_stopped_at_the_documented_bound(tmp_path, mnist_model,
+                                                                       mnist_config, mnist_inputs):
+    # Without used_sample_num an endless iterable stops at 65536 items (all are kept in memory),
+    # with a ValueError, instead of growing until MemoryError. Nothing is written.
+    with pytest.raises(ValueError, match="more than 65536 items"):
+        mnnq.quantize(mnist_model, tmp_path / "endless.mnn", python_config(mnist_config),
+                      samples=itertools.cycle(mnist_inputs))
+    assert not (tmp_path / "endless.mnn").exists()
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), np.float32("-inf")])
+def test_non_finite_config_values_name_the_key(tmp_path, mnist_model, mnist_config, value):
+    config = dict(mnist_config, mean=[value, 0, 0])
+    with pytest.raises(ValueError, match=r"config key 'mean': .* is not a finite number"):
+        mnnq.quantize(mnist_model, tmp_path / "nan.mnn", config)
+    nested = dict(mnist_config, inputs=[{"name": "x", "value": value}])
+    with pytest.raises(ValueError, match=r"config key 'inputs.value'|config key 'inputs'"):
+        mnnq.quantize(mnist_model, tmp_path / "nan.mnn", nested)
