@@ -20,6 +20,7 @@ PluginRegistry loadPlugins(const po::variables_map& vm, bool quiet) {
   if (!quiet) {
     for (const auto& skipped : registry.skipped())
       if (!skipped.quiet) std::cerr << "warning: skipped plugin " << skipped.reason << "\n";
+    for (const auto& warning : registry.warnings()) std::cerr << "warning: " << warning << "\n";
     for (const auto& plugin : registry.overridden())
       std::cerr << "note: built-in " << plugin->label() << " is replaced by the --plugin-dir one\n";
   }

@@ -3,6 +3,8 @@
 
 #include "mnnq/core/suggest.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -17,6 +19,15 @@ namespace fs = std::filesystem;
 
 namespace mnnq {
 namespace {
+
+// "" unless the plugin file or its folder is writable by every user (a folder with the sticky
+// bit, like /tmp, still lets anyone add files, so it counts too).
+std::string writableByOthers(const std::string& folder, const std::string& file) {
+  struct stat st;
+  if (::stat(file.c_str(), &st) == 0 && (st.st_mode & S_IWOTH)) return "the world-writable file " + file;
+  if (::stat(folder.c_str(), &st) == 0 && (st.st_mode & S_IWOTH)) return "the world-writable folder " + folder;
+  return "";
+}
 
 struct Folder {
   std::string path;
@@ -156,6 +167,9 @@ PluginRegistry PluginRegistry::discover(const PluginSearchOptions& options) {
         continue;
       }
 
+      if (const std::string why = writableByOthers(folder.path, file); !why.empty())
+        registry.warnings_.push_back(plugin->label() + " was loaded from " + why +
+                                     ": any user could have replaced it");
       auto key = std::make_pair(static_cast<int>(plugin->kind()), plugin->name());
       auto existing = by_name.find(key);
       if (existing == by_name.end()) {

@@ -83,6 +83,8 @@ PluginRegistry discoverPlugins(const std::string& search_dir,
   search.plugin_dirs = plugin_dirs;
   PluginRegistry registry = PluginRegistry::discover(search);
   registry.addInProcess(LoadedPlugin::fromInfo(pythonInputSourceInfo(), "mnnq Python module"));
+  for (const auto& warning : registry.warnings())
+    if (PyErr_WarnEx(PyExc_RuntimeWarning, warning.c_str(), 1) != 0) throw py::error_already_set();
   for (const auto& skipped : registry.skipped()) {
     if (skipped.quiet) continue;
     const std::string message = "skipped plugin " + skipped.reason;

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <fstream>
 
 using namespace mnnq;
@@ -231,4 +233,17 @@ TEST_CASE("require names the key, the loaded plugins and the closest name") {
                                        "calibrator (loaded: TESTCAL, TESTEMA); did you mean 'TESTCAL'?"));
     CHECK_THAT(what, Catch::Contains("plugin ABI 99, host supports 1"));
   }
+}
+
+TEST_CASE("a plugin from a world-writable folder is loaded with a warning") {
+  std::string dir = test::tempDir("writable");
+  placePlugin("libmnnq_test_feature", dir);
+  CHECK(PluginRegistry::discover(explicitDirs({dir})).warnings().empty());
+  REQUIRE(::chmod(dir.c_str(), 0777) == 0);
+  PluginRegistry registry = PluginRegistry::discover(explicitDirs({dir}));
+  REQUIRE(registry.plugins().size() == 1);
+  REQUIRE(registry.warnings().size() == 1);
+  CHECK_THAT(registry.warnings()[0], Catch::StartsWith("TESTCAL (feature calibrator, ") &&
+                                         Catch::Contains("was loaded from the world-writable folder " + dir) &&
+                                         Catch::EndsWith("any user could have replaced it"));
 }

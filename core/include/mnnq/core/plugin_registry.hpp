@@ -132,6 +132,9 @@ class PluginRegistry {
   const std::vector<std::shared_ptr<const LoadedPlugin>>& overridden() const { return overridden_; }
   // Folders searched, in order (existing or not).
   const std::vector<std::string>& searchedFolders() const { return folders_; }
+  // Sentences worth a warning about plugins that were loaded, e.g. one found in a folder any
+  // user may write to (anyone could have planted it).
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
   // Adds an in-process plugin (LoadedPlugin::fromInfo). Throws PluginConflictError if a
   // plugin of the same kind and name is already loaded.
@@ -152,6 +155,7 @@ class PluginRegistry {
   std::vector<std::shared_ptr<const LoadedPlugin>> overridden_;
   std::vector<SkippedPlugin> skipped_;
   std::vector<std::string> folders_;
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace mnnq
