@@ -120,7 +120,11 @@ int runQuantization(const RunRequest& request) {
 
   // 1. Model.
   Step load_step(request, "load model and plugins");
-  OutputSet::checkTarget(request.output_path);  // a device node or folder there: refuse now, not after the run
+  try {  // a device node or folder at the output path: refused now, not after the run
+    OutputSet::checkTarget(request.output_path);
+  } catch (const OutputError& e) {
+    throw ModelError(e.what());
+  }
   Graph graph = Graph::load(request.model_path);
   requireFloatModel(graph);
   const std::set<std::string> skip = skipOps(request, graph);
@@ -318,7 +322,11 @@ int runQuantization(const RunRequest& request) {
                              std::to_string(expected_ops) + " written");
   outputs.add(request.output_path + ".json", jsonText(scaleDump(graph, params)));
   outputs.add(request.output_path, std::move(model_bytes));
-  outputs.publish();
+  try {
+    outputs.publish();
+  } catch (const OutputError& e) {
+    throw ModelError(e.what());  // "model files that cannot be written" (Python's ModelError)
+  }
   summary.phases.push_back({"write and verify", watch.lap(), 0});
   write_step.done();
 
