@@ -11,6 +11,7 @@
 #include "float_model_check.hpp"
 #include "float_outputs.hpp"
 #include "fused_relu_params.hpp"
+#include "max_pool_params.hpp"
 #include "progress.hpp"
 #include "rewrite.hpp"
 #include "run_summary.hpp"
@@ -241,6 +242,15 @@ int runQuantization(const RunRequest& request) {
   for (const auto& name : keepFloatResultsFloat(graph, variable, params))
     summary.tensors_without_params.push_back(
         name + ": computed in float and only copied to a graph output (int8 would only lose precision)");
+  if (const auto pools = floatSignedMaxPools(graph, params); !pools.empty()) {
+    std::string list;
+    for (const auto& name : pools) list += (list.empty() ? "" : ", ") + name;
+    summary.notes.push_back(std::to_string(pools.size()) +
+                            " max pooling op(s) left to run in float (" + list +
+                            "): their int8 input can be negative, and MNN's x86 int8 max pooling "
+                            "then returns wrong maxima (it ranks every negative value above every "
+                            "non-negative one)");
+  }
   summary.tensors_quantized = params.size();
 
   // Optional per-tensor error report, before the (long) rewrite so it reflects exactly the
