@@ -37,7 +37,7 @@ const mnnq_config_key kHostKeys[] = {
      "after calibration, report per tensor the cosine and overflow of int8 against float", 1, 0},
     {"bias_correction", MNNQ_VALUE_BOOL, "false",
      "correct each int8 convolution's float bias for the mean error of its rounded weights "
-     "(better on most models, slightly worse on ppocr_cls; see README)", 1, 0},
+     "(better on most models, slightly worse on some; see README)", 1, 0},
     {"cross_layer_equalization", MNNQ_VALUE_BOOL, nullptr,
      "rescale the channels of each conv -> (ReLU) -> depthwise conv pair so the tensor between "
      "them has even channel ranges (same float model, better int8); default true, except with "

@@ -135,6 +135,7 @@ RunConfig prepareRunConfig(const ConfigFile& file, const PluginRegistry& registr
 
   checkInputs(values["inputs"], file.path);
   run.values = values;
+  run.settings = runSettingsFrom(values);
   return run;
 }
 

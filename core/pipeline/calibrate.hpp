@@ -9,6 +9,7 @@
 
 #include "calibration_tensors.hpp"
 #include "progress.hpp"
+#include "run_context.hpp"
 #include "sample_feed.hpp"
 
 #include "mnnq/core/executor.hpp"
@@ -19,11 +20,9 @@
 
 namespace mnnq {
 
-struct CalibrationOptions {
-  unsigned threads = 1;
+// The run's context (threads, quiet, progress) plus the shard count.
+struct CalibrationOptions : RunContext {
   unsigned shards = 16;
-  bool quiet = false;
-  ProgressCallback progress;  // optional, see progress.hpp
 };
 
 struct PhaseTiming {

@@ -52,11 +52,11 @@ class ChannelStatsHook : public TensorHook {
 
 ChannelStatsMap measureChannelStats(const Executor& executor, const std::set<int>& tensors,
                                     SampleFeed& feed, const std::vector<uint64_t>& samples,
-                                    const ChannelStatsOptions& options) {
+                                    const RunContext& context, const std::string& phase) {
   std::vector<ChannelStatsMap> per_sample(samples.size());
-  Progress progress(options.phase, samples.size(), options.quiet, options.progress);
+  Progress progress(phase, samples.size(), context.quiet, context.progress);
   forEachSampleInParallel<std::map<int, Tensor>>(
-      samples.size(), options.threads, progress, [&](size_t k, std::map<int, Tensor>& inputs) {
+      samples.size(), context.threads, progress, [&](size_t k, std::map<int, Tensor>& inputs) {
         if (!feed.load(samples[k], inputs)) return;
         ChannelStatsHook hook(executor, tensors, per_sample[k]);
         executor.run(inputs, &hook);

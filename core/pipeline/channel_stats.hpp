@@ -3,7 +3,7 @@
 // ranges of depthwise inputs).
 #pragma once
 
-#include "progress.hpp"
+#include "run_context.hpp"
 #include "sample_feed.hpp"
 
 #include "mnnq/core/executor.hpp"
@@ -23,18 +23,11 @@ struct ChannelStats {
 // Graph tensor id -> its statistics.
 using ChannelStatsMap = std::map<int, ChannelStats>;
 
-struct ChannelStatsOptions {
-  std::string phase;  // progress line label
-  unsigned threads = 1;
-  bool quiet = false;
-  ProgressCallback progress;
-};
-
-// Float forwards over `samples`; samples the feed rejects are left out. The result does not
+// Float forwards over `samples`, shown as `phase` in progress lines; samples the feed rejects are left out. The result does not
 // depend on the thread count (per-sample results are merged in sample order).
 ChannelStatsMap measureChannelStats(const Executor& executor, const std::set<int>& tensors,
                                     SampleFeed& feed, const std::vector<uint64_t>& samples,
-                                    const ChannelStatsOptions& options);
+                                    const RunContext& context, const std::string& phase);
 
 // Up to `limit` sample indexes spread evenly over [0, count), in increasing order.
 std::vector<uint64_t> spreadSamples(uint64_t count, size_t limit);

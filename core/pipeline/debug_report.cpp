@@ -76,12 +76,12 @@ class FakeQuantHook : public TensorHook {
 
 std::vector<DebugRow> debugReport(const Graph& graph, const Executor& executor,
                                   const TensorParams& params, SampleFeed& feed,
-                                  const std::vector<uint64_t>& samples, const DebugOptions& options) {
+                                  const std::vector<uint64_t>& samples, const RunContext& context) {
   // One accumulator map per sample, summed in sample order afterwards: deterministic.
   std::vector<std::map<int, Accumulator>> per_sample(samples.size());
-  Progress progress("debug report", samples.size(), options.quiet, options.progress);
+  Progress progress("debug report", samples.size(), context.quiet, context.progress);
   forEachSampleInParallel<std::map<int, Tensor>>(
-      samples.size(), options.threads, progress, [&](size_t k, std::map<int, Tensor>& inputs) {
+      samples.size(), context.threads, progress, [&](size_t k, std::map<int, Tensor>& inputs) {
         if (!feed.load(samples[k], inputs)) return;
         ReferenceHook reference(params);
         executor.run(inputs, &reference);

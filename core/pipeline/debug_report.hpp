@@ -11,7 +11,7 @@
 #pragma once
 
 #include "calibration_tensors.hpp"
-#include "progress.hpp"
+#include "run_context.hpp"
 #include "sample_feed.hpp"
 #include "tensor_params.hpp"
 
@@ -32,15 +32,9 @@ struct DebugRow {
   double sqnr_db = 0;
 };
 
-struct DebugOptions {
-  unsigned threads = 1;
-  bool quiet = false;
-  ProgressCallback progress;  // optional, see progress.hpp
-};
-
 std::vector<DebugRow> debugReport(const Graph& graph, const Executor& executor,
                                   const TensorParams& params, SampleFeed& feed,
-                                  const std::vector<uint64_t>& samples, const DebugOptions& options);
+                                  const std::vector<uint64_t>& samples, const RunContext& context);
 
 std::string debugTable(const std::vector<DebugRow>& rows, size_t max_rows);
 std::string debugCsv(const std::vector<DebugRow>& rows);

@@ -4,6 +4,7 @@
 
 #include "mnnq/core/plugin_registry.hpp"
 #include "mnnq/core/run_config.hpp"
+#include "mnnq/core/run_settings.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -21,18 +22,15 @@ class RunCancelled : public std::runtime_error {
 };
 
 struct RunRequest {
-  // Validated config (defaults filled in, `model`/`output`/`path` absolute): hand
-  // config.dump() to the plugins' create functions.
+  // Validated config (defaults filled in, `model`/`output`/`path` absolute): what the plugins'
+  // create functions receive (config.dump()). The host reads its own keys from `settings`.
   nlohmann::json config;
+  RunSettings settings;      // runSettingsFrom(config)
   std::string config_file;   // absolute path of the config file, for messages
-  std::string model_path;    // = config["model"]
-  std::string output_path;   // = config["output"]
   const PluginRegistry* registry = nullptr;
   const LoadedPlugin* feature_calibrator = nullptr;  // selected by feature_quantize_method
   const LoadedPlugin* weight_quantizer = nullptr;    // selected by weight_quantize_method
   const LoadedPlugin* input_source = nullptr;        // selected by input_type
-  unsigned threads = 1;      // resolved: config "threads" (0 -> hardware concurrency), >= 1
-  unsigned shards = 16;      // config "shards"
   bool quiet = false;        // --quiet: no progress output, warnings still printed
 
   // For callers that embed the pipeline (the Python module); the CLI leaves them empty.
@@ -47,13 +45,13 @@ struct RunRequest {
   nlohmann::json* summary_out = nullptr;
 };
 
-// Runs the whole quantization and writes request.output_path. Returns the process exit
+// Runs the whole quantization and writes request.settings.output. Returns the process exit
 // status (0). Throws ConfigError for user mistakes found late (exit 2), ModelError /
 // PluginError / std::exception for failures while running (exit 1).
 int runQuantization(const RunRequest& request);
 
-// The request for a prepared run config: paths, plugins and shards from the config, threads
-// resolved (config "threads" 0 = all cores). The registry must outlive the request.
+// The request for a prepared run config: its config, settings and plugins. The registry must
+// outlive the request.
 RunRequest makeRunRequest(const RunConfig& run, const PluginRegistry& registry, bool quiet);
 
 }  // namespace mnnq

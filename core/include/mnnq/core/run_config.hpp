@@ -5,6 +5,7 @@
 
 #include "mnnq/core/config.hpp"
 #include "mnnq/core/plugin_registry.hpp"
+#include "mnnq/core/run_settings.hpp"
 
 #include <optional>
 #include <string>
@@ -23,6 +24,7 @@ struct RunConfig {
   // (defaults filled in), `model`, `output`, `path` absolute, `used_sample_num` the effective
   // sample limit (used_sample_num if given, else used_image_num; 0 = all).
   nlohmann::json values;
+  RunSettings settings;  // the host's keys of `values`, typed
   std::string config_file;
   const LoadedPlugin* feature_calibrator = nullptr;
   const LoadedPlugin* weight_quantizer = nullptr;

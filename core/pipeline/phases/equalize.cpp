@@ -1,0 +1,61 @@
+// Phase equalize: cross-layer equalisation of depthwise inputs (equalization.hpp), before
+// calibration, so every pass, the scales and the written weights see the equalised model, which
+// computes the same float function as the original.
+#include "phases.hpp"
+
+#include "../channel_stats.hpp"
+#include "../equalization.hpp"
+
+namespace mnnq::phases {
+namespace {
+
+// Whether equalisation runs when the config does not say. The one place that decides it: a
+// calibrator whose default run reproduces quantized.out's scales (KL) keeps the float weights
+// quantized.out would see; the others get the better int8 model. TODO(ABI v2): a calibrator
+// capability flag replaces the name test.
+bool equalizeByDefault(const CalibratorHandle& calibrator) {
+  return calibrator.plugin().name() != "KL";
+}
+
+// Channel ranges from a spread subset: the factors only need each channel's order of
+// magnitude, and the pass should stay small next to calibration.
+constexpr size_t kEqualizationSamples = 64;
+
+}  // namespace
+
+void equalize(const RunContext& context, const RunSettings& settings, RunState& state) {
+  Graph& graph = *state.graph;
+  const bool by_default = equalizeByDefault(*state.calibrator);
+  const bool on = settings.cross_layer_equalization.value_or(by_default);
+  const std::vector<EqualizationPair> pairs = findEqualizationPairs(graph);
+  if (pairs.empty()) return;
+  if (!on) {
+    if (!settings.cross_layer_equalization)
+      state.summary.notes.push_back(
+          std::to_string(pairs.size()) +
+          " conv -> depthwise pair(s) left as they are: cross_layer_equalization is off by "
+          "default with " + state.summary.feature_method +
+          ", whose default run reproduces quantized.out; true may give finer int8 (see README)");
+    return;
+  }
+  std::set<int> ranged;
+  for (const auto& pair : pairs) ranged.insert(pair.tensor);
+  const std::vector<uint64_t> samples = spreadSamples(state.feed->count(), kEqualizationSamples);
+  ChannelStatsMap ranges;
+  {
+    const Executor measuring(graph, state.exec_options);
+    ranges = measureChannelStats(measuring, ranged, *state.feed, samples, context, "equalize");
+  }
+  int applied = 0;
+  for (const auto& pair : pairs) {
+    const auto found = ranges.find(pair.tensor);
+    if (found == ranges.end() || found->second.max_abs.size() != static_cast<size_t>(pair.channels))
+      continue;
+    applyEqualization(graph, pair, equalizationFactors(found->second.max_abs));
+    ++applied;
+  }
+  state.summary.equalized_pairs = applied;
+  state.summary.phases.push_back({"equalize", state.watch.lap(), samples.size()});
+}
+
+}  // namespace mnnq::phases

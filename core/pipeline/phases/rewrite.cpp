@@ -1,0 +1,42 @@
+// Phase rewrite: a copy of the graph with int8 weights and quantization parameters
+// (../rewrite.hpp); the graph itself stays the float source the scale dump describes.
+#include "phases.hpp"
+
+#include "../rewrite.hpp"
+
+namespace mnnq::phases {
+namespace {
+
+int channelsOf(const Executor& executor, int tensor) {
+  const std::vector<int>& shape = executor.shape(tensor);
+  if (shape.size() < 2) return -1;
+  return executor.layout(tensor) == Layout::NHWC ? shape.back() : shape[1];
+}
+
+}  // namespace
+
+void rewrite(const RunContext& context, const RunSettings& settings, RunState& state) {
+  Step step(context, "quantize weights, rewrite");
+  const Graph& graph = *state.graph;
+  const Executor& executor = *state.executor;
+  std::vector<uint8_t> source_bytes = serializeNet(graph.net());
+  Graph& rewritten =
+      state.rewritten.emplace(Graph::fromBuffer(source_bytes.data(), source_bytes.size(), graph.source()));
+  RewriteOptions options;
+  options.bits = settings.quant_bits;
+  options.weight_clamp = settings.weight_clamp;
+  options.skip_ops = state.skip_ops;
+  const WeightQuantizerHandle& weights = *state.weights;
+  options.quantize_weights = [&](const mnnq_weight_desc& d, mnnq_weight_result& r) {
+    weights.quantize(d, r);
+  };
+  options.channels = [&](int tensor) { return channelsOf(executor, tensor); };
+  if (settings.bias_correction) options.input_means = &state.input_means;
+  RunSummary& summary = state.summary;
+  summary.rewrite = rewriteQuantized(rewritten.net(), state.params, options);
+  summary.phases.push_back({"quantize weights, rewrite", state.watch.lap(),
+                            static_cast<uint64_t>(summary.rewrite.convolutions_quantized)});
+  step.done();
+}
+
+}  // namespace mnnq::phases

@@ -1,0 +1,88 @@
+// What the phases of a run hand to each other (phases/phases.hpp lists who fills what). Each
+// member is filled by one phase and read by the later ones; members that cannot exist before
+// their phase (the graph, the executor, the plugin objects) are optional and emplaced there.
+#pragma once
+
+#include "calibrate.hpp"
+#include "calibration_tensors.hpp"
+#include "bias_correction.hpp"
+#include "debug_report.hpp"
+#include "run_summary.hpp"
+#include "sample_feed.hpp"
+#include "tensor_params.hpp"
+
+#include "mnnq/core/executor.hpp"
+#include "mnnq/core/graph.hpp"
+#include "mnnq/core/output_set.hpp"
+#include "mnnq/core/pipeline.hpp"
+#include "mnnq/core/plugin_handles.hpp"
+
+#include <chrono>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace mnnq {
+
+// Seconds since the previous lap, for the summary's time per phase.
+class Stopwatch {
+ public:
+  double lap() {
+    const auto now = std::chrono::steady_clock::now();
+    const double s = std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+    return s;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+struct RunState {
+  explicit RunState(const RunRequest& request) : request(request), config_text(request.config.dump()) {}
+  RunState(const RunState&) = delete;
+  RunState& operator=(const RunState&) = delete;
+
+  double elapsedSeconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
+
+  const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  const RunRequest& request;  // the selected plugins and the config file's name
+  const std::string config_text;  // the validated config as the plugins receive it
+  RunSummary summary;
+  Stopwatch watch;
+
+  // load
+  std::optional<Graph> graph;  // the float model; equalize edits it in place
+  std::set<std::string> skip_ops;  // skip_quant_op_names, checked against the model
+  std::optional<InputSourceHandle> source;
+  std::optional<SampleFeed> feed;  // reads through `source`, shapes fixed from `graph`'s inputs
+  ExecutorOptions exec_options;    // input shapes of the feed
+  std::optional<CalibratorHandle> calibrator;
+  std::optional<WeightQuantizerHandle> weights;
+
+  // calibrate
+  std::optional<Executor> executor;  // over the (equalised) graph
+  std::optional<CalibrationTensors> tensors;
+  CalibrationOutcome outcome;
+
+  // assign_params
+  TensorParams params;  // graph tensor -> the parameters that are written
+
+  // debug_report adds side files, publish the scale dump and then the model (last): written
+  // together, all or none (mnnq/core/output_set.hpp)
+  OutputSet outputs;
+
+  // debug_report
+  std::vector<DebugRow> debug_rows;
+
+  // bias_correction
+  ChannelMeans input_means;  // empty unless bias_correction is on
+
+  // rewrite
+  std::optional<Graph> rewritten;  // the quantized net, not yet written
+};
+
+}  // namespace mnnq
