@@ -2,6 +2,8 @@
 // lifetimes) and then runs it any number of times, concurrently if the caller wants.
 #include "mnnq/core/executor.hpp"
 
+#include "mnnq/core/op_traits.hpp"
+
 #include "int8/int8_kernels.hpp"
 #include "kernels/scratch.hpp"
 #include "op_kernel.hpp"
@@ -17,11 +19,6 @@ namespace mnnq {
 using exec::TensorInfo;
 
 namespace {
-
-bool isShapeOnlyOp(int type) {
-  return type == schema::OpType_Shape || type == schema::OpType_Rank ||
-         type == schema::OpType_Size;
-}
 
 std::string opLabel(const schema::OpT& op) {
   return std::string(schema::EnumNameOpType(op.type)) + " '" + op.name + "'";
@@ -204,7 +201,7 @@ void Executor::Impl::plan() {
       infos[t] = ctx.outputs[k];
       known[t] = true;
     }
-    const bool foldable = allConstant || isShapeOnlyOp(op.type);
+    const bool foldable = allConstant || hasOpTrait(op.type, kOpShapeOnly);
     if (foldable) {
       std::vector<const Tensor*> in;
       for (int t : op.inputIndexes) in.push_back(t >= 0 && constant[t] ? constValues[t].get() : nullptr);

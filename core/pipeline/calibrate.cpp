@@ -2,6 +2,8 @@
 
 #include "progress.hpp"
 
+#include "mnnq/core/op_traits.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -127,8 +129,7 @@ Graph fakeQuantizeWeights(const Graph& graph, int bits) {
   Graph copy = Graph::fromBuffer(bytes.data(), bytes.size(), graph.source());
   const float limit = static_cast<float>((1 << (bits - 1)) - 1);
   for (auto& op : copy.net().oplists) {
-    if (op->type != schema::OpType_Convolution && op->type != schema::OpType_ConvolutionDepthwise)
-      continue;
+    if (!hasOpTrait(op->type, kOpForwardConv)) continue;
     auto* conv = op->main.AsConvolution2D();
     if (!conv || !conv->common || conv->weight.empty() || conv->common->outputCount <= 0) continue;
     const size_t oc = static_cast<size_t>(conv->common->outputCount);

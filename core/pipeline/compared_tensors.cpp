@@ -1,6 +1,6 @@
 #include "compared_tensors.hpp"
 
-#include "op_kinds.hpp"
+#include "mnnq/core/op_traits.hpp"
 
 namespace mnnq {
 namespace {
@@ -27,36 +27,21 @@ bool isComparison(const schema::OpT& op) {
 int tiePreservingSource(const schema::OpT& op, const TensorParams& params) {
   const auto& inputs = op.inputIndexes;
   if (inputs.empty() || inputs[0] < 0) return -1;
-  switch (op.type) {
-    // Element-wise functions of one tensor (constant per-channel factors at most).
-    case schema::OpType_UnaryOp:
-    case schema::OpType_Sigmoid:
-    case schema::OpType_TanH:
-    case schema::OpType_ReLU:
-    case schema::OpType_ReLU6:
-    case schema::OpType_ELU:
-    case schema::OpType_Selu:
-    case schema::OpType_PReLU:
-    case schema::OpType_Scale:
-    case schema::OpType_BatchNorm:
-    // Resizing: nearest copies values, (bi)linear mixes equal neighbours into equal values.
-    case schema::OpType_Interp:
-      return inputs[0];
-    case schema::OpType_BinaryOp: {
-      // x op constant: constants are never calibrated, so "the only input with parameters".
-      int source = -1;
-      for (int t : inputs) {
-        if (t < 0 || !params.count(t)) continue;
-        if (source >= 0) return -1;
-        source = t;
-      }
-      return source;
-    }
-    default:
-      // The data input only (shape and index arguments are not feature tensors).
-      if (isSingleInputDataMovement(op.type) || isPooling(op.type)) return inputs[0];
-      return -1;
+  // Element-wise functions and resizing (nearest copies values, (bi)linear mixes equal
+  // neighbours into equal values); for data movement and pooling the data input only (shape
+  // and index arguments are not feature tensors).
+  if (hasOpTrait(op.type, kOpPreservesTies) || hasOpTrait(op.type, kOpMovesData) ||
+      hasOpTrait(op.type, kOpPooling))
+    return inputs[0];
+  if (op.type != schema::OpType_BinaryOp) return -1;
+  // x op constant: constants are never calibrated, so "the only input with parameters".
+  int source = -1;
+  for (int t : inputs) {
+    if (t < 0 || !params.count(t)) continue;
+    if (source >= 0) return -1;
+    source = t;
   }
+  return source;
 }
 
 }  // namespace

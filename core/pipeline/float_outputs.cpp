@@ -1,6 +1,6 @@
 #include "float_outputs.hpp"
 
-#include "op_kinds.hpp"
+#include "mnnq/core/op_traits.hpp"
 
 #include <map>
 
@@ -21,7 +21,7 @@ class FloatResults {
     const int producer = graph_.producer(tensor);
     if (producer >= 0) {
       const schema::OpT& op = graph_.op(producer);
-      if (isSingleInputDataMovement(op.type)) {
+      if (hasOpTrait(op.type, kOpMovesData)) {
         result = !op.inputIndexes.empty() && op.inputIndexes[0] >= 0 &&
                  computedInFloat(op.inputIndexes[0]);
       } else {
@@ -39,7 +39,7 @@ class FloatResults {
     bool result = true;
     for (int consumer : graph_.consumers(tensor)) {
       const schema::OpT& op = graph_.op(consumer);
-      if (!isSingleInputDataMovement(op.type) || op.inputIndexes.empty() ||
+      if (!hasOpTrait(op.type, kOpMovesData) || op.inputIndexes.empty() ||
           op.inputIndexes[0] != tensor) {
         result = false;
         break;

@@ -3,6 +3,7 @@
 #include "unary_lookup.hpp"
 
 #include "mnnq/core/idst_codec.hpp"
+#include "mnnq/core/op_traits.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -12,11 +13,6 @@
 
 namespace mnnq {
 namespace {
-
-bool isQuantizableConv(schema::OpType type) {
-  return type == schema::OpType_Convolution || type == schema::OpType_ConvolutionDepthwise ||
-         type == schema::OpType_Deconvolution;
-}
 
 void writeTensorDescribes(schema::NetT& net, const TensorParams& params) {
   // Existing describes keyed by tensor index; a later entry for the same index replaced an
@@ -181,7 +177,7 @@ int foldActivationsIntoUnits(schema::NetT& net, const TensorParams& params,
   std::set<size_t> removed;
   for (size_t i = 0; i < net.oplists.size(); ++i) {
     schema::OpT& conv = *net.oplists[i];
-    if (!isQuantizableConv(conv.type) || conv.type == schema::OpType_Deconvolution) continue;
+    if (!hasOpTrait(conv.type, kOpForwardConv)) continue;
     auto* params2d = conv.main.AsConvolution2D();
     if (!params2d || !params2d->common || conv.outputIndexes.size() != 1) continue;
     if (skip_ops.count(conv.name)) continue;
@@ -229,7 +225,7 @@ RewriteReport rewriteQuantized(schema::NetT& net, const TensorParams& params,
 
   for (auto& op_ptr : net.oplists) {
     schema::OpT& op = *op_ptr;
-    if (isQuantizableConv(op.type)) {
+    if (hasOpTrait(op.type, kOpQuantizableConv)) {
       std::string blocker = convBlocker(op, params, options);
       if (!blocker.empty()) {
         report.left_float.push_back({op.name, schema::EnumNameOpType(op.type), blocker});

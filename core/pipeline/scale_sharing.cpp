@@ -1,6 +1,6 @@
 #include "scale_sharing.hpp"
 
-#include "op_kinds.hpp"
+#include "mnnq/core/op_traits.hpp"
 
 #include <cstring>
 
@@ -36,7 +36,7 @@ int shareScales(const Graph& graph, const std::vector<int>& order, TensorParams&
   int changed = 0;
   for (int index : order) {
     const schema::OpT& op = graph.op(index);
-    if (!isSingleInputDataMovement(op.type) && !isPooling(op.type) && !isRangeKeepingResize(op))
+    if (!hasOpTrait(op.type, kOpMovesData) && !hasOpTrait(op.type, kOpPooling) && !isRangeKeepingResize(op))
       continue;
     std::vector<int> inputs = featureInputs(op, params);
     if (inputs.size() != 1) continue;
@@ -53,7 +53,7 @@ int shareScales(const Graph& graph, const std::vector<int>& order, TensorParams&
         const int producer = graph.producer(tensor);
         if (producer < 0 || graph.consumers(tensor).size() != 1) break;
         const schema::OpT& prev = graph.op(producer);
-        if (!isSingleInputDataMovement(prev.type)) break;
+        if (!hasOpTrait(prev.type, kOpMovesData)) break;
         std::vector<int> prev_inputs = featureInputs(prev, params);
         if (prev_inputs.size() != 1 || prev.outputIndexes.size() != 1) break;
         tensor = prev_inputs[0];

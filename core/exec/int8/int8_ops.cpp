@@ -11,6 +11,8 @@
 #include "../ops/spatial.hpp"
 #include "quantize.hpp"
 
+#include "mnnq/core/op_traits.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -385,7 +387,7 @@ std::unique_ptr<OpKernel> simulatedKernel(const Int8Plan& plan, int op, const Op
     if (a) return makeWindowedPooling3DInt8(ctx, *a);
   }
   if (!plan.int8Op(op)) {
-    if (!Int8Plan::isDataMovement(o.type)) return floatKernel;
+    if (!hasOpTrait(o.type, kOpMnnRaster)) return floatKernel;
     std::vector<const QuantAttr*> outs;
     bool any = false;
     for (int t : o.outputIndexes) {

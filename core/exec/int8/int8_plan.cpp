@@ -1,5 +1,7 @@
 #include "int8_plan.hpp"
 
+#include "mnnq/core/op_traits.hpp"
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -16,53 +18,7 @@ struct Command {
   std::vector<int> outputs;
 };
 
-// Op types whose quant attribute MNN's pipeline propagates (CPU uses the geometry-lowering
-// compiler, so the list is the short one).
-bool propagates(int type) {
-  switch (type) {
-    case schema::OpType_Raster:
-    case schema::OpType_ReLU:
-    case schema::OpType_ReLU6:
-    case schema::OpType_Pooling:
-    case schema::OpType_Interp:
-    case schema::OpType_CropAndResize:
-    case schema::OpType_ROIPooling:
-      return true;
-    default:
-      return false;
-  }
-}
-
 }  // namespace
-
-bool Int8Plan::isDataMovement(int opType) {
-  switch (opType) {
-    case schema::OpType_ConvertTensor:
-    case schema::OpType_Reshape:
-    case schema::OpType_Squeeze:
-    case schema::OpType_Unsqueeze:
-    case schema::OpType_ExpandDims:
-    case schema::OpType_Flatten:
-    case schema::OpType_Identity:
-    case schema::OpType_Permute:
-    case schema::OpType_Transpose:
-    case schema::OpType_Concat:
-    case schema::OpType_Pack:
-    case schema::OpType_Unpack:
-    case schema::OpType_Slice:
-    case schema::OpType_SliceTf:
-    case schema::OpType_StridedSlice:
-    case schema::OpType_Crop:
-    case schema::OpType_Padding:
-    case schema::OpType_Tile:
-    case schema::OpType_BroadcastTo:
-    case schema::OpType_DepthToSpace:
-    case schema::OpType_SpaceToDepth:
-      return true;
-    default:
-      return false;
-  }
-}
 
 Int8Plan::Int8Plan(const Graph& graph, const std::vector<TensorInfo>& infos,
                    const std::vector<bool>& constant) {
@@ -125,7 +81,7 @@ Int8Plan::Int8Plan(const Graph& graph, const std::vector<TensorInfo>& infos,
     bool allConstant = !op.outputIndexes.empty();
     for (int t : op.outputIndexes) allConstant = allConstant && t >= 0 && constant[t];
     if (allConstant) continue;  // folded at load time, never part of the stream
-    if (isDataMovement(op.type)) {
+    if (hasOpTrait(op.type, kOpMnnRaster)) {
       for (int t : op.outputIndexes)
         if (t >= 0) isVirtual[t] = true;
       continue;
@@ -156,7 +112,7 @@ Int8Plan::Int8Plan(const Graph& graph, const std::vector<TensorInfo>& infos,
   using Map = std::map<int, std::set<int>>;
   Map forwardMap, backwardMap;
   for (const auto& c : commands) {
-    if (!propagates(c.type)) continue;
+    if (!hasOpTrait(c.type, kOpMnnPropagatesQuant)) continue;
     std::vector<int> ins, outs;
     for (int t : c.inputs)
       if (isFloat(t)) ins.push_back(t);

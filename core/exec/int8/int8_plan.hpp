@@ -43,8 +43,6 @@ class Int8Plan {
   // Data-movement op whose output MNN materialises with an int8 Raster: the copied values are
   // the int8 values of its sources.
   bool int8Raster(int tensor) const;
-  // Whether an op type is lowered to Raster (virtual output) by MNN's geometry.
-  static bool isDataMovement(int opType);
 
  private:
   std::vector<QuantAttr> attrs_;   // attribute objects

@@ -5,6 +5,8 @@
 
 #include "../channel_stats.hpp"
 
+#include "mnnq/core/op_traits.hpp"
+
 namespace mnnq::phases {
 namespace {
 
@@ -19,8 +21,7 @@ void biasCorrection(const RunContext& context, const RunSettings& settings, RunS
   std::set<int> conv_inputs;
   for (int i = 0; i < graph.numOps(); ++i) {
     const schema::OpT& op = graph.op(i);
-    if ((op.type == schema::OpType_Convolution || op.type == schema::OpType_ConvolutionDepthwise) &&
-        op.inputIndexes.size() == 1 && !op.outputIndexes.empty() && !state.skip_ops.count(op.name) &&
+    if (hasOpTrait(op.type, kOpForwardConv) && op.inputIndexes.size() == 1 && !op.outputIndexes.empty() && !state.skip_ops.count(op.name) &&
         params.count(op.inputIndexes[0]) && params.count(op.outputIndexes[0]))
       conv_inputs.insert(op.inputIndexes[0]);
   }
