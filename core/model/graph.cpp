@@ -84,6 +84,10 @@ Graph Graph::fromNet(std::unique_ptr<schema::NetT> net, const std::string& sourc
   return graph;
 }
 
+Graph Graph::clone() const {
+  return fromNet(std::make_unique<schema::NetT>(*impl_->net), impl_->source);
+}
+
 void Graph::reindex() {
   Impl& g = *impl_;
   const schema::NetT& net = *g.net;

@@ -125,8 +125,7 @@ std::map<int, Tensor> concatBatch(const std::vector<std::map<int, Tensor>>& samp
 }  // namespace
 
 Graph fakeQuantizeWeights(const Graph& graph, int bits) {
-  std::vector<uint8_t> bytes = serializeNet(graph.net());
-  Graph copy = Graph::fromBuffer(bytes.data(), bytes.size(), graph.source());
+  Graph copy = graph.clone();
   const float limit = static_cast<float>((1 << (bits - 1)) - 1);
   for (auto& op : copy.net().oplists) {
     if (!hasOpTrait(op->type, kOpForwardConv)) continue;

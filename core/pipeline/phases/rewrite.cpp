@@ -19,9 +19,7 @@ void rewrite(const RunContext& context, const RunSettings& settings, RunState& s
   Step step(context, "quantize weights, rewrite");
   const Graph& graph = *state.graph;
   const Executor& executor = *state.executor;
-  std::vector<uint8_t> source_bytes = serializeNet(graph.net());
-  Graph& rewritten =
-      state.rewritten.emplace(Graph::fromBuffer(source_bytes.data(), source_bytes.size(), graph.source()));
+  Graph& rewritten = state.rewritten.emplace(graph.clone());
   RewriteOptions options;
   options.bits = settings.quant_bits;
   options.weight_clamp = settings.weight_clamp;

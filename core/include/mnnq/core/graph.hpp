@@ -30,6 +30,9 @@ class Graph {
   // Takes ownership of an object tree (e.g. a rewritten one) and checks it like a file.
   static Graph fromNet(std::unique_ptr<schema::NetT> net, const std::string& source_name);
 
+  // An independent copy (the object tree copied member by member, no re-serialisation).
+  Graph clone() const;
+
   Graph(Graph&&) noexcept;
   Graph& operator=(Graph&&) noexcept;
   ~Graph();
