@@ -1,5 +1,7 @@
-// Reader for NumPy .npy files (format versions 1-3), converting any real numeric dtype to float32.
-// Header-only so each input plugin compiles its own copy (plugins share no library).
+// The one reader of NumPy .npy files (format versions 1-3, any byte order, real numeric dtypes),
+// used by the npy/sequence input plugins and by the host (core/exec/npy.cpp: references,
+// `mnnq infer` inputs). Header-only so each plugin compiles its own copy (plugins share no
+// library with the host).
 #pragma once
 
 #include "mnnq/core/regular_file.hpp"
@@ -8,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <istream>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -72,8 +75,8 @@ inline std::vector<int64_t> parseShape(const std::string& text, const std::strin
   return shape;
 }
 
-template <class T>
-void convertAll(const char* bytes, std::size_t count, bool swap, std::vector<float>& out) {
+template <class T, class Out>
+void convertAll(const char* bytes, std::size_t count, bool swap, std::vector<Out>& out) {
   out.resize(count);
   for (std::size_t i = 0; i < count; ++i) {
     unsigned char b[sizeof(T)];
@@ -82,19 +85,21 @@ void convertAll(const char* bytes, std::size_t count, bool swap, std::vector<flo
       for (std::size_t j = 0; j < sizeof(T) / 2; ++j) std::swap(b[j], b[sizeof(T) - 1 - j]);
     T v;
     std::memcpy(&v, b, sizeof(T));
-    out[i] = static_cast<float>(v);
+    out[i] = static_cast<Out>(v);
   }
 }
 
 }  // namespace npy_detail
 
-// Reads the header only (shape and dtype), or the whole array when withData.
-inline NpyArray readNpy(const std::string& path, bool withData = true) {
+// The header of an open .npy stream, which is left at the first data byte.
+struct NpyHeader {
+  std::vector<int64_t> shape;
+  std::string dtype;  // numpy descr, e.g. "<f4"
+  std::size_t count = 1;  // number of elements
+};
+
+inline NpyHeader readNpyHeader(std::istream& in, const std::string& path) {
   using npy_detail::error;
-  const std::string irregular = notRegularFileReason(path);
-  if (!irregular.empty()) throw error(path, irregular);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw error(path, "cannot open file");
   char magic[8];
   if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0)
     throw error(path, "not a .npy file (bad magic)");
@@ -114,18 +119,29 @@ inline NpyArray readNpy(const std::string& path, bool withData = true) {
   std::string header(headerLen, '\0');
   if (!in.read(&header[0], headerLen)) throw error(path, "truncated npy header");
 
-  NpyArray a;
-  a.dtype = npy_detail::headerField(header, "descr", path);
+  NpyHeader h;
+  h.dtype = npy_detail::headerField(header, "descr", path);
   const std::string fortran = npy_detail::headerField(header, "fortran_order", path);
   if (fortran.find("True") != std::string::npos)
     throw error(path, "Fortran-ordered array; save it with numpy.ascontiguousarray()");
-  a.shape = npy_detail::parseShape(npy_detail::headerField(header, "shape", path), path);
-  if (!withData) return a;
+  h.shape = npy_detail::parseShape(npy_detail::headerField(header, "shape", path), path);
+  for (int64_t d : h.shape) h.count *= static_cast<std::size_t>(d);
+  return h;
+}
 
-  if (a.dtype.size() < 3) throw error(path, "unsupported npy dtype '" + a.dtype + "'");
-  const char order = a.dtype[0];
-  const char kind = a.dtype[1];
-  const int size = std::atoi(a.dtype.c_str() + 2);
+// True for a floating-point dtype ("<f4", ">f8", ...).
+inline bool npyIsFloat(const NpyHeader& h) { return h.dtype.size() >= 2 && h.dtype[1] == 'f'; }
+
+// Reads the h.count values after the header, converting them from h.dtype to Out
+// (static_cast per element).
+template <class Out>
+void readNpyValues(std::istream& in, const NpyHeader& h, const std::string& path,
+                   std::vector<Out>& out) {
+  using npy_detail::error;
+  if (h.dtype.size() < 3) throw error(path, "unsupported npy dtype '" + h.dtype + "'");
+  const char order = h.dtype[0];
+  const char kind = h.dtype[1];
+  const int size = std::atoi(h.dtype.c_str() + 2);
   const bool swap = (order == '>');  // x86 and ARM Linux are little-endian
   // The declared size must be in the file before anything of that size is allocated (the
   // product is formed in double: the exact one may overflow).
@@ -133,34 +149,52 @@ inline NpyArray readNpy(const std::string& path, bool withData = true) {
   in.seekg(0, std::ios::end);
   const std::streamoff available = in.tellg() - dataStart;
   in.seekg(dataStart);
-  double declared = size > 0 ? size : 1;
-  for (int64_t d : a.shape) declared *= static_cast<double>(d);
+  double elements = 1;
+  for (int64_t d : h.shape) elements *= static_cast<double>(d);
+  const double declared = elements * (size > 0 ? size : 1);
+  const auto number = [](double v) {
+    return v < 9e18 ? std::to_string(static_cast<uint64_t>(v)) : std::string("over 9e18");
+  };
   if (dataStart < 0 || declared > static_cast<double>(available))
-    throw error(path, "file is shorter than its header declares (" +
-                          (declared < 9e18 ? std::to_string(static_cast<uint64_t>(declared)) : std::string("over 9e18")) +
-                          " bytes of data, the file holds " + std::to_string(available) + "; truncated?)");
-  std::size_t count = 1;
-  for (int64_t d : a.shape) count *= static_cast<std::size_t>(d);
+    throw error(path, "file is shorter than its header declares (" + number(declared) +
+                          " bytes of data: " + number(elements) + " elements of " + h.dtype +
+                          "; the file holds " + std::to_string(available) +
+                          " bytes; truncated?)");
+  const std::size_t count = h.count;
   std::vector<char> raw(count * static_cast<std::size_t>(size > 0 ? size : 1));
   if (!in.read(raw.data(), static_cast<std::streamsize>(raw.size())))
     throw error(path, "file is shorter than its shape " + std::to_string(count) +
-                          " x " + a.dtype + " says (truncated?)");
+                          " x " + h.dtype + " says (truncated?)");
   const char* b = raw.data();
-  using namespace npy_detail;
-  if (kind == 'f' && size == 4) convertAll<float>(b, count, swap, a.data);
-  else if (kind == 'f' && size == 8) convertAll<double>(b, count, swap, a.data);
-  else if (kind == 'i' && size == 1) convertAll<int8_t>(b, count, swap, a.data);
-  else if (kind == 'i' && size == 2) convertAll<int16_t>(b, count, swap, a.data);
-  else if (kind == 'i' && size == 4) convertAll<int32_t>(b, count, swap, a.data);
-  else if (kind == 'i' && size == 8) convertAll<int64_t>(b, count, swap, a.data);
-  else if ((kind == 'u' || kind == 'b') && size == 1) convertAll<uint8_t>(b, count, swap, a.data);
-  else if (kind == 'u' && size == 2) convertAll<uint16_t>(b, count, swap, a.data);
-  else if (kind == 'u' && size == 4) convertAll<uint32_t>(b, count, swap, a.data);
-  else if (kind == 'u' && size == 8) convertAll<uint64_t>(b, count, swap, a.data);
+  using npy_detail::convertAll;
+  if (kind == 'f' && size == 4) convertAll<float>(b, count, swap, out);
+  else if (kind == 'f' && size == 8) convertAll<double>(b, count, swap, out);
+  else if (kind == 'i' && size == 1) convertAll<int8_t>(b, count, swap, out);
+  else if (kind == 'i' && size == 2) convertAll<int16_t>(b, count, swap, out);
+  else if (kind == 'i' && size == 4) convertAll<int32_t>(b, count, swap, out);
+  else if (kind == 'i' && size == 8) convertAll<int64_t>(b, count, swap, out);
+  else if ((kind == 'u' || kind == 'b') && size == 1) convertAll<uint8_t>(b, count, swap, out);
+  else if (kind == 'u' && size == 2) convertAll<uint16_t>(b, count, swap, out);
+  else if (kind == 'u' && size == 4) convertAll<uint32_t>(b, count, swap, out);
+  else if (kind == 'u' && size == 8) convertAll<uint64_t>(b, count, swap, out);
   else
-    throw error(path, "unsupported npy dtype '" + a.dtype +
+    throw error(path, "unsupported npy dtype '" + h.dtype +
                           "' (use float32; float64 and integer types are converted)");
-  a.converted = !(kind == 'f' && size == 4);
+}
+
+// Reads the header only (shape and dtype), or the whole array as float32 when withData.
+inline NpyArray readNpy(const std::string& path, bool withData = true) {
+  const std::string irregular = notRegularFileReason(path);
+  if (!irregular.empty()) throw npy_detail::error(path, irregular);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw npy_detail::error(path, "cannot open file");
+  const NpyHeader h = readNpyHeader(in, path);
+  NpyArray a;
+  a.shape = h.shape;
+  a.dtype = h.dtype;
+  if (!withData) return a;
+  readNpyValues(in, h, path, a.data);
+  a.converted = a.dtype.substr(1) != "f4";
   return a;
 }
 

@@ -70,8 +70,8 @@ TEST_CASE("special inputs: a .npy header declaring more than the file holds is r
   const std::string dir = test::tempDir("special_npy");
   const std::string bomb = dir + "/bomb.npy";
   std::ofstream(bomb, std::ios::binary) << npyFile("<f8", "(30000, 30000)", 1000);
-  CHECK_THROWS_WITH(readNpy(bomb), Catch::Contains("the header declares 900000000 elements of <f8 (7200000000 bytes) "
-                                                   "but the file holds 1000 bytes of data"));
+  CHECK_THROWS_WITH(readNpy(bomb), Catch::Contains("file is shorter than its header declares (7200000000 bytes of "
+                                                   "data: 900000000 elements of <f8; the file holds 1000 bytes"));
   const std::string huge = dir + "/huge.npy";
   std::ofstream(huge, std::ios::binary) << npyFile("<f4", "(2147483647, 2147483647, 2147483647)", 16);
   CHECK_THROWS_WITH(readNpy(huge), Catch::Contains("array too large"));
