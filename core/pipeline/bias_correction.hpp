@@ -10,8 +10,9 @@
 // deviation 0.02..0.4, and the rounding of its 3x3 edge filters alone took the offsets output
 // from cosine 1.0 to 0.89 (0.97 with the correction, activations in float). Subtracting the
 // expected error from the float bias, which MNN's int8 convolution adds before requantizing
-// (doc D.3), removes this part of the error; the integer weights and all scales stay as they
-// are. Applied to every quantized Convolution/ConvolutionDepthwise whose input means are known.
+// (mnn-quantizer-facts.md D.3), removes this part of the error; the integer weights and all scales
+// stay as they are. Applied to every quantized Convolution/ConvolutionDepthwise whose input means
+// are known.
 #pragma once
 
 #include <cstddef>

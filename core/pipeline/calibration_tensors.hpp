@@ -1,11 +1,11 @@
 // Which tensors are calibrated, and how they are described to the calibrator plugin.
 //
-// Rule (MNN's, doc C.2, stated on file ops): every float tensor that is an input or output of
-// an op not listed in skip_quant_op_names and that depends on a graph input (constants and
-// shape arithmetic are never calibrated), graph inputs and outputs included, in order of first
-// use. Tensors are also flagged as inputs/outputs of quantization units (a convolution with
-// constant weights, plus a following ReLU/ReLU6 that is its only consumer), which methods that
-// quantize only around convolutions (EMA) use.
+// Rule (MNN's, mnn-quantizer-facts.md C.2, stated on file ops): every float tensor that is an
+// input or output of an op not listed in skip_quant_op_names and that depends on a graph input
+// (constants and shape arithmetic are never calibrated), graph inputs and outputs included, in
+// order of first use. Tensors are also flagged as inputs/outputs of quantization units (a
+// convolution with constant weights, plus a following ReLU/ReLU6 that is its only consumer), which
+// methods that quantize only around convolutions (EMA) use.
 #pragma once
 
 #include "mnnq/core/executor.hpp"

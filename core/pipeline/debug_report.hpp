@@ -1,4 +1,5 @@
-// `debug: true`: how much each quantized tensor deviates from float (doc C.8, extended).
+// `debug: true`: how much each quantized tensor deviates from float (mnn-quantizer-facts.md C.8,
+// extended).
 //
 // For every sample, a float forward (reference) and a forward in which each tensor with
 // parameters is replaced, in place, by its fake-quantized value x^ = (clamp(round(x/s + z),

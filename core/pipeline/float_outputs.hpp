@@ -1,8 +1,9 @@
 // Results computed in float that only reach graph outputs stay float.
 //
-// MNN's CPU runtime runs an op in int8 only when every input carries int8 parameters (doc
-// D.2.3). When the op computing a tensor cannot (one of its non-constant inputs has no
-// parameters, for instance one kept float by keepComparedTensorsFloat), its result is float.
+// MNN's CPU runtime runs an op in int8 only when every input carries int8 parameters
+// (mnn-quantizer-facts.md D.2.3). When the op computing a tensor cannot (one of its non-constant
+// inputs has no parameters, for instance one kept float by keepComparedTensorsFloat), its result
+// is float.
 // If that result, or the data movement from it to a graph output (MLSD:
 // Mul -> ConvertTensor -> scores), still had parameters, the runtime would quantize it only to
 // copy it in int8 and dequantize it again for the caller: no int8 arithmetic is gained and

@@ -1,6 +1,6 @@
 // Turns a float net plus calibrated parameters into the quantized file content MNN's runtime
-// expects (doc B.4, D.5): the net is modified in place, op order and everything not listed
-// below stays as it was.
+// expects (mnn-quantizer-facts.md B.4, D.5): the net is modified in place, op order and everything
+// not listed below stays as it was.
 //   * TensorDescribe.quantInfo for every tensor with parameters (existing describes keep their
 //     other fields; the list is rebuilt in ascending tensor order).
 //   * Convolution / ConvolutionDepthwise / Deconvolution with one input and calibrated input

@@ -1,6 +1,6 @@
-// `<output>.json`: MNN's per-op scale dump (doc B.8), so scripts written for quantized.out's
-// dump keep working: one object per op of the source model (Raster ops excepted) with the
-// scale and zero point of each input tensor that has parameters and of every output tensor
+// `<output>.json`: MNN's per-op scale dump (mnn-quantizer-facts.md B.8), so scripts written for
+// quantized.out's dump keep working: one object per op of the source model (Raster ops excepted)
+// with the scale and zero point of each input tensor that has parameters and of every output tensor
 // (0 when it has none).
 #pragma once
 

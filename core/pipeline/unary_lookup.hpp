@@ -1,6 +1,6 @@
-// Int8 lookup tables for element-wise unary ops (doc B.4.3): the MNN runtime runs a UnaryOp
-// in int8 only if it carries `tableInt8`, 255 entries mapping an input code -127..127 to an
-// output code, built from the input and output tensors' scale and zero point.
+// Int8 lookup tables for element-wise unary ops (mnn-quantizer-facts.md B.4.3): the MNN runtime
+// runs a UnaryOp in int8 only if it carries `tableInt8`, 255 entries mapping an input code
+// -127..127 to an output code, built from the input and output tensors' scale and zero point.
 #pragma once
 
 #include <cstdint>

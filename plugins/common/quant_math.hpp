@@ -1,6 +1,6 @@
 // Small numeric helpers shared by the method plugins (header-only, compiled into each plugin).
 //
-// Everything here reproduces MNN's `quantized.out` arithmetic (docs: mnn-format-and-quant.md,
+// Everything here reproduces MNN's `quantized.out` arithmetic (docs/mnn-quantizer-facts.md,
 // C.3-C.7): fp32 where MNN computes in fp32, and rounding half away from zero (std::round /
 // roundf), because the fidelity tests compare against the integers and scales MNN wrote.
 #pragma once

@@ -1,4 +1,4 @@
-// MNN's ADMM feature iteration on raw values (C.4 of mnn-format-and-quant.md), used for
+// MNN's ADMM feature iteration on raw values (C.4 of mnn-quantizer-facts.md), used for
 // tensors small enough to keep: there every single value can decide where the iteration stops
 // (it stops as soon as no value changes its rounding level), which a histogram cannot see.
 // Sums are in double (MNN's fp32 sums drift by percents on large tensors; see feature_admm.cpp).

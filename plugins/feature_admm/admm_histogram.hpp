@@ -1,4 +1,4 @@
-// Streaming form of MNN's ADMM feature scale (C.4 of mnn-format-and-quant.md).
+// Streaming form of MNN's ADMM feature scale (C.4 of mnn-quantizer-facts.md).
 //
 // MNN keeps every sample of a tensor in memory and runs 300 iterations of
 //   q_i = clamp(round(x_i / alpha), -Cf, Cf),   alpha = sum(q_i x_i) / sum(q_i^2)

@@ -1,6 +1,6 @@
 // ADMM feature calibrator: per tensor, the symmetric scale alpha that (locally) minimises the
 // squared quantisation error sum (x - alpha q)^2 over q in [-Cf, Cf] (C.4 of
-// mnn-format-and-quant.md).
+// mnn-quantizer-facts.md).
 //
 // Two scopes (config key admm_scope):
 //   "dataset" (default): one minimum over all samples together, what MNN's algorithm computes

@@ -1,6 +1,6 @@
 // EMA feature calibrator: asymmetric per-tensor parameters from exponential moving averages of
 // each batch's (nudged) range, measured on a network whose unit inputs and outputs are
-// fake-quantised while calibrating (C.7 of mnn-format-and-quant.md; MNN's training-library
+// fake-quantised while calibrating (C.7 of mnn-quantizer-facts.md; MNN's training-library
 // path, NN.cpp ConvBNReluFusedModule).
 //
 // One pass, MNNQ_PASS_TRANSFORM | MNNQ_PASS_SEQUENTIAL, batches of `batch_size` samples, with

@@ -1,6 +1,6 @@
 // KL feature calibrator: per tensor, a symmetric scale whose clipping threshold minimises the
 // KL divergence between the |x| histogram and its 128-level quantisation (C.3 of
-// mnn-format-and-quant.md, MNN's default method).
+// mnn-quantizer-facts.md, MNN's default method).
 //
 // Passes (the host runs one forward over all samples per pass):
 //   0: min/max of every tensor (per shard, merged in endPass);
@@ -21,7 +21,7 @@
 //   * tensors never observed, or with M <= 1e-5 (MNN writes scale 0), get valid = 0 (float);
 //   * non-finite values are ignored (MNN would index the histogram out of bounds);
 //   * MNN's attempt to force THRESHOLD_MAX on graph inputs is not reproduced: it never takes
-//     effect in MNN (doc C.3 / E).
+//     effect in MNN (mnn-quantizer-facts.md C.3 / E).
 // The host shares scales across data-movement ops afterwards (MNNQ_CALIBRATOR_SHARE_SCALES, C.5).
 #include "common/quant_math.hpp"
 #include "kl_histogram.hpp"

@@ -1,5 +1,5 @@
 // MNN's KL-divergence threshold search over a 2048-bin |x| histogram (C.3 of
-// mnn-format-and-quant.md; TensorStatistic::_computeThreshold in MNN), reproduced operation by
+// mnn-quantizer-facts.md; TensorStatistic::_computeThreshold in MNN), reproduced operation by
 // operation in fp32 so that the chosen bin matches MNN's for the same histogram.
 #pragma once
 

@@ -1,6 +1,6 @@
 // ADMM weight quantizer: per output channel, the scale alpha that (locally) minimises
 // sum (w - alpha*q)^2 over symmetric integers q in [-Cw, Cw], found by alternating
-// q = clamp(round(w / alpha)) and alpha = sum(w q) / sum(q^2) (C.6 of mnn-format-and-quant.md).
+// q = clamp(round(w / alpha)) and alpha = sum(w q) / sum(q^2) (C.6 of mnn-quantizer-facts.md).
 //
 // Exactly as quantized.out:
 //   1. fake quantisation of the float weights with Cw (common/quant_math.hpp);

@@ -1,5 +1,5 @@
 // MAX_ABS weight quantizer: symmetric, per output channel, scale = max|w| / Cw (C.6 of
-// mnn-format-and-quant.md, MNN's default weight method).
+// mnn-quantizer-facts.md, MNN's default weight method).
 //
 // Steps, exactly as quantized.out does them:
 //   1. fake quantisation of the float weights with Cw (common/quant_math.hpp);

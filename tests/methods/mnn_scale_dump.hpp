@@ -1,6 +1,6 @@
-// MNN's per-op scale dump (`<dst>.json`, doc B.8) read per tensor, and a comparison of two
-// such dumps (mnnq writes the same format next to its output), for the end-to-end fidelity
-// tests of the feature methods.
+// MNN's per-op scale dump (`<dst>.json`, mnn-quantizer-facts.md B.8) read per tensor, and a
+// comparison of two such dumps (mnnq writes the same format next to its output), for the
+// end-to-end fidelity tests of the feature methods.
 #pragma once
 
 #include <map>

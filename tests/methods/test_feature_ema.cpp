@@ -1,6 +1,6 @@
 // EMA feature calibrator through its plugin vtable: pass description, in-place fake
 // quantisation with each batch's range, momentum 0.99, and the final parameters, against
-// values worked out by hand from C.7.3 of mnn-format-and-quant.md.
+// values worked out by hand from C.7.3 of mnn-quantizer-facts.md.
 #include "method_plugins.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,5 +1,5 @@
 // The vectorised KL bin counting and the finite min/max scan, against their definitions written
-// out element by element (C.3 of mnn-format-and-quant.md): |x| > 1e-6 compared in double, finite,
+// out element by element (C.3 of mnn-quantizer-facts.md): |x| > 1e-6 compared in double, finite,
 // bin = min(int(|x| * interval), 2047) with the product in float; min/max ignore NaN and +-inf.
 #include "common/quant_math.hpp"  // ShardedRange::scanFinite
 #include "kl_histogram.hpp"       // plugins/feature_kl

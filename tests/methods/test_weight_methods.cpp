@@ -1,5 +1,5 @@
 // MAX_ABS and ADMM weight quantizers through their plugin vtables, on tiny weights whose
-// results are worked out by hand from the formulas of mnn-format-and-quant.md C.6 / A.8.
+// results are worked out by hand from the formulas of mnn-quantizer-facts.md C.6 / A.8.
 #include "method_plugins.hpp"
 
 #include <catch2/catch.hpp>

@@ -120,8 +120,8 @@ TEST_CASE("MNN's quantized fixtures decode and re-encode to the same bytes") {
   CHECK(typesSeen[1] + typesSeen[2] == 433);
 }
 
-// MNN's KL/ADMM path with MAX_ABS weights (doc C.6): fake-quantise each output channel once
-// (st = max|w| / 127, w' = st * round(w / st)), then alpha = max|w'| / 127 and
+// MNN's KL/ADMM path with MAX_ABS weights (mnn-quantizer-facts.md C.6): fake-quantise each output
+// channel once (st = max|w| / 127, w' = st * round(w / st)), then alpha = max|w'| / 127 and
 // q = round(w' / alpha), all in float. Computed here from the float model, independently of the
 // codec, and compared with what the codec decodes from MNN's file.
 TEST_CASE("decoded int8 weights equal the MAX_ABS derivation from the float model") {

@@ -1,5 +1,5 @@
 // Int8 convolution and depthwise convolution with the arithmetic of MNN's CPU executors
-// (DenseConvInt8TiledExecutor and CPUDepthwiseConvInt8, x86 build; docs D.3):
+// (DenseConvInt8TiledExecutor and CPUDepthwiseConvInt8, x86 build; mnn-quantizer-facts.md D.3):
 //  * weights: the coded int8 values and per-output-channel alpha of IDSTQuan;
 //  * x86 kernels work on unsigned inputs u = q + 128, padding is u = zero_in + 128, and the
 //    128 offset is folded into the bias terms below, so integer sums are exact;

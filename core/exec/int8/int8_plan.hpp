@@ -1,5 +1,5 @@
 // Which ops of a quantized model MNN's CPU runtime runs in int8, and with which tensor quant
-// attributes (docs: mnn-format-and-quant.md D.1-D.2).
+// attributes (docs/mnn-quantizer-facts.md D.1-D.2).
 //
 // MNN decides on its *lowered* command stream, not on file ops: data-movement ops (Reshape,
 // Permute, Concat, Slice, ConvertTensor, ...) become virtual tensors that are only copied by a
