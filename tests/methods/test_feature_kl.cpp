@@ -1,5 +1,5 @@
 // KL feature calibrator through its plugin vtable, on synthetic tensors whose optimum threshold
-// can be argued by hand (C.3 of mnn-format-and-quant.md), plus a check of the fp32 search
+// can be argued by hand (C.3 of mnn-quantizer-facts.md), plus a check of the fp32 search
 // against an independent double-precision implementation of the same formulas.
 #include "kl_threshold.hpp"  // plugins/feature_kl: mnnBinValue, klThresholdBin
 #include "method_plugins.hpp"
@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <set>
 #include <vector>
 
 using namespace mnnq::test;
@@ -194,7 +195,7 @@ TEST_CASE("KL: the search follows the formulas; fp32 stays near the double optim
   // can go negative, turning candidates into NaN that are skipped), so it may pick another bin;
   // that bin's divergence must still be within 2 % of the optimum.
   std::mt19937 rng(11);
-  int trials = 0;
+  std::set<int> reference_bins;
   mnnq::methods::KlWorkspaceT<float> ws_float;
   mnnq::methods::KlWorkspaceT<double> ws_double;
   for (double width : {60.0, 150.0, 450.0, 700.0}) {
@@ -215,7 +216,7 @@ TEST_CASE("KL: the search follows the formulas; fp32 stays near the double optim
       const int ref = int(std::min_element(kl.begin() + 128, kl.end()) - kl.begin());
       const int in_double = mnnq::methods::klThresholdBinT(hd.data(), ws_double);
       const int in_float = mnnq::methods::klThresholdBinT(h.data(), ws_float);
-      ++trials;
+      reference_bins.insert(ref);
       INFO("width " << width << " shape " << shape << ": reference bin " << ref << " (KL "
                     << kl[ref] << "), double search " << in_double << ", fp32 search "
                     << in_float << " (KL " << kl[in_float] << ")");
@@ -223,5 +224,7 @@ TEST_CASE("KL: the search follows the formulas; fp32 stays near the double optim
       CHECK(kl[in_float] <= kl[ref] * 1.02);
     }
   }
-  CHECK(trials == 8);
+  // The eight histograms put the optimum at different thresholds, so the search is checked
+  // across the candidate range, not eight times at one bin.
+  CHECK(reference_bins.size() >= 6);
 }

@@ -30,7 +30,7 @@ PipelineRun runConfigValues(const nlohmann::json& values, const std::string& tag
   const std::string config_path = dir + "/" + tag + ".json";
   std::ofstream(config_path) << values.dump(1);
   PipelineRun run;
-  run.output = dir + "/quant.mnn";
+  run.output = values.contains("output") ? values["output"].get<std::string>() : dir + "/quant.mnn";
 
   PluginSearchOptions search;
   search.executable_dir = buildBinDir();
@@ -42,6 +42,7 @@ PipelineRun runConfigValues(const nlohmann::json& values, const std::string& tag
   RunConfig prepared = prepareRunConfig(loadConfigFile(config_path), registry, overrides);
 
   RunRequest request = makeRunRequest(prepared, registry, /*quiet=*/true);
+  request.summary_out = &run.summary;
   if (runQuantization(request) != 0) throw std::runtime_error("runQuantization failed");
   run.scale_dump = readJson(run.output + ".json");
   return run;

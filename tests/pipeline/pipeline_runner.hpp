@@ -15,10 +15,12 @@ namespace mnnq::test {
 struct PipelineRun {
   std::string output;       // quantized .mnn written
   nlohmann::json scale_dump;  // <output>.json
+  nlohmann::json summary;     // RunSummary::toJson() of the run
 };
 
 // Takes fixtures/configs/<config>.json, makes its paths absolute, applies `changes` (keys set or
 // replaced; a relative "path" names a folder under fixtures/images), and runs it with `threads`.
+// The output goes to a fresh temporary folder unless `changes` sets "output" (absolute).
 PipelineRun runPipeline(const std::string& config, const nlohmann::json& changes,
                         unsigned threads = 2);
 

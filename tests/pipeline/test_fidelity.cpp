@@ -14,6 +14,8 @@
 #include <cmath>
 #include <fstream>
 #include <regex>
+#include <sstream>
+#include <vector>
 
 using namespace mnnq::test;
 
@@ -181,8 +183,37 @@ TEST_CASE("debug report agrees with quantized.out's cosine and overflow figures"
   nlohmann::json report = nlohmann::json::parse(report_file);
   std::map<int, nlohmann::json> by_tensor;
   for (const auto& row : report) by_tensor[row["tensor_index"].get<int>()] = row;
+  // The CSV holds the JSON's rows, in the same order, with the same values (as printed: %.9g).
   std::ifstream csv(ours.output + ".debug.csv");
   REQUIRE(csv);
+  std::string csv_line;
+  REQUIRE(std::getline(csv, csv_line));
+  CHECK(csv_line == "tensor,tensor_index,cosine,overflow_ratio,sqnr_db");
+  size_t csv_rows = 0;
+  while (std::getline(csv, csv_line)) {
+    REQUIRE(csv_rows < report.size());
+    const nlohmann::json& row = report[csv_rows++];
+    // RFC 4180: the quoted name ("" inside is one "), then four unquoted numbers.
+    REQUIRE(!csv_line.empty());
+    REQUIRE(csv_line[0] == '"');
+    std::string name;
+    size_t k = 1;
+    for (; k < csv_line.size(); ++k) {
+      if (csv_line[k] != '"') { name += csv_line[k]; continue; }
+      if (k + 1 < csv_line.size() && csv_line[k + 1] == '"') { name += '"'; ++k; continue; }
+      break;
+    }
+    std::vector<std::string> fields;
+    std::stringstream rest(csv_line.substr(k + 2));
+    for (std::string field; std::getline(rest, field, ',');) fields.push_back(field);
+    INFO("csv line " << csv_rows << ": " << csv_line);
+    CHECK(name == row["tensor"].get<std::string>());
+    REQUIRE(fields.size() == 4);
+    CHECK(std::stoi(fields[0]) == row["tensor_index"].get<int>());
+    CHECK(std::stod(fields[1]) == Approx(row["cosine"].get<double>()).epsilon(1e-8));
+    CHECK(std::stod(fields[2]) == Approx(row["overflow_ratio"].get<double>()).epsilon(1e-8));
+  }
+  CHECK(csv_rows == report.size());
 
   mnnq::Graph source = mnnq::Graph::load(fixture("models/ultraface/RFB-320.mnn"));
   std::ifstream log(fixture("mnn_quantized/rfb320/KL_debug/quant.log"));

@@ -11,6 +11,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <set>
 
 using namespace mnnq::test;
 namespace fs = boost::filesystem;
@@ -103,8 +104,18 @@ TEST_CASE("unreadable and non-image files are skipped and counted, the run goes 
   std::ofstream(dir + "/fake.jpg") << "this is text";
   std::ofstream(dir + "/empty.png");
   PipelineRun run = runPipeline("mnist", {{"path", dir}});
-  std::ifstream summary_probe(run.output);
-  CHECK(summary_probe.good());
+  // Every file of the folder is a sample; the three that are not images are skipped, named, and
+  // counted, and the 6 real images are used.
+  const nlohmann::json& samples = run.summary.at("samples");
+  CHECK(samples.at("total") == 9);
+  CHECK(samples.at("used") == 6);
+  CHECK(samples.at("skipped") == 3);
+  std::set<std::string> skipped;
+  for (const auto& s : run.summary.at("skipped_samples")) {
+    skipped.insert(fs::path(s.at("sample").get<std::string>()).filename().string());
+    CHECK(!s.at("reason").get<std::string>().empty());
+  }
+  CHECK(skipped == std::set<std::string>{"notes.txt", "fake.jpg", "empty.png"});
   // The written model is complete: every convolution quantized from the 6 real images.
   CHECK(quantizedConvWeights(run.output).size() == 4);
 }
@@ -114,5 +125,10 @@ TEST_CASE("a folder without one usable sample is an error and writes nothing", "
   const std::string dir = tempDir("all-junk");
   std::ofstream(dir + "/a.jpg") << "text";
   std::ofstream(dir + "/b.png");
-  CHECK_THROWS_WITH(runPipeline("mnist", {{"path", dir}}), Catch::Contains("no usable calibration sample"));
+  const std::string out_dir = tempDir("all-junk-output");
+  const std::string output = out_dir + "/quant.mnn";
+  CHECK_THROWS_WITH(runPipeline("mnist", {{"path", dir}, {"output", output}}),
+                    Catch::Contains("no usable calibration sample"));
+  // Nothing at all in the output folder: no model, no side file, no temporary file.
+  CHECK(fs::is_empty(out_dir));
 }
