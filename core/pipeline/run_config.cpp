@@ -1,5 +1,6 @@
 // Turning a config file plus command-line overrides into a validated run description: which
-// plugins run, and the complete config they receive.
+// plugins run, and the complete config they receive. Lives above config/ and plugin/, which
+// know nothing of each other.
 #include "mnnq/core/run_config.hpp"
 
 #include "mnnq/core/suggest.hpp"
