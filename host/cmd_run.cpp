@@ -12,6 +12,8 @@
 namespace mnnq::cli {
 namespace {
 
+}  // namespace
+
 int runMain(const std::vector<std::string>& args) {
   po::options_description options("options");
   options.add_options()
@@ -49,12 +51,7 @@ int runMain(const std::vector<std::string>& args) {
   RunOverrides overrides;
   if (vm->count("model")) overrides.model = (*vm)["model"].as<std::string>();
   if (vm->count("output")) overrides.output = (*vm)["output"].as<std::string>();
-  if (vm->count("threads")) {
-    int threads = (*vm)["threads"].as<int>();
-    if (threads < 0 || threads > 1024)
-      throw UsageError("--threads must be between 0 and 1024, given " + std::to_string(threads));
-    overrides.threads = threads;
-  }
+  if (vm->count("threads")) overrides.threads = (*vm)["threads"].as<int>();
   bool quiet = vm->count("quiet") > 0;
 
   ConfigFile file = loadConfigFile((*vm)["config"].as<std::string>());
@@ -67,8 +64,4 @@ int runMain(const std::vector<std::string>& args) {
   return runQuantization(request);
 }
 
-}  // namespace
 }  // namespace mnnq::cli
-
-MNNQ_COMMAND("run", "quantize a float model with a config (also: mnnq IN OUT CFG)",
-             mnnq::cli::runMain)

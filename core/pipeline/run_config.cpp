@@ -78,7 +78,14 @@ RunConfig prepareRunConfig(const ConfigFile& file, const PluginRegistry& registr
   RunConfig run;
   run.config_file = file.path;
   nlohmann::json raw = file.values;
-  if (overrides.threads) raw["threads"] = *overrides.threads;
+  if (overrides.threads) {
+    // Checked against the one declaration of `threads` (host_keys.cpp), named as the caller
+    // gave it.
+    const nlohmann::json value = *overrides.threads;
+    const std::string problem = checkValue(hostSpec("threads"), value);
+    if (!problem.empty()) throw ConfigError(overrides.threads_option + ": " + problem);
+    raw["threads"] = value;
+  }
 
   run.feature_calibrator = &selectPlugin(file, raw, "feature_quantize_method",
                                          MNNQ_KIND_FEATURE_CALIBRATOR, registry);

@@ -249,11 +249,8 @@ std::string quantize(const std::string& model, const std::string& output,
   RunOverrides overrides;
   overrides.model = model;
   overrides.output = output;
-  if (threads) {
-    if (*threads < 0 || *threads > 1024)
-      throw ConfigError("threads must be between 0 and 1024, given " + std::to_string(*threads));
-    overrides.threads = *threads;
-  }
+  overrides.threads = threads;
+  overrides.threads_option = "threads";
   RunConfig run = prepareRunConfig(file, registry, overrides);
 
   const bool python_input = run.input_source->origin() == PluginOrigin::InProcess;

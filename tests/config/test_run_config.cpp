@@ -121,6 +121,41 @@ TEST_CASE("model and output from the command line win and resolve against the cu
   CHECK(prepare(c, o).values["model"].get<std::string>().find("other.mnn") != std::string::npos);
 }
 
+TEST_CASE("a threads override is checked against the threads key's one range, named as given") {
+  RunOverrides o;
+  o.threads = 1025;
+  CHECK(errorOf(base(), o) == "--threads: expected an integer in [0, 1024], given 1025");
+  o.threads = -1;
+  o.threads_option = "threads";
+  CHECK(errorOf(base(), o) == "threads: expected an integer in [0, 1024], given -1");
+  o.threads = 1024;
+  CHECK(prepare(base(), o).settings.threads == 1024);
+}
+
+TEST_CASE("the typed settings are the validated host keys") {
+  json c = base();
+  c["quant_bits"] = 6;
+  c["input_cache_mb"] = 3;
+  c["skip_quant_op_names"] = {"b", "a"};
+  c["bias_correction"] = true;
+  RunOverrides o;
+  o.threads = 2;
+  const RunSettings s = prepare(c, o).settings;
+  CHECK(s.model == "/cfg/dir/m.mnn");
+  CHECK(s.output == "/cfg/dir/q.mnn");
+  CHECK(s.quant_bits == 6);
+  CHECK(s.weight_clamp == 31);  // 2^(6-1)-1
+  CHECK(s.input_cache_bytes == 3u * 1024 * 1024);
+  CHECK(s.skip_op_names == std::vector<std::string>{"b", "a"});
+  CHECK(s.bias_correction);
+  CHECK_FALSE(s.debug);
+  CHECK_FALSE(s.cross_layer_equalization.has_value());  // left to the calibrator
+  CHECK(s.threads == 2);
+  CHECK(s.shards == 16);
+  c["cross_layer_equalization"] = false;
+  CHECK(prepare(c).settings.cross_layer_equalization == std::optional<bool>(false));
+}
+
 TEST_CASE("model, output and path are required; output must not be the model") {
   for (const char* key : {"model", "output", "path"}) {
     json c = base();

@@ -17,6 +17,7 @@ struct RunOverrides {
   std::optional<std::string> model;   // --model: relative to the current folder
   std::optional<std::string> output;  // --output: relative to the current folder
   std::optional<int> threads;         // --threads
+  std::string threads_option = "--threads";  // how the caller names it in messages
 };
 
 struct RunConfig {
@@ -33,7 +34,8 @@ struct RunConfig {
 };
 
 // Throws ConfigError (exit status 2) for every problem: unknown method, bad key, missing
-// model/output/path, weight_clamp_value above what quant_bits can hold, malformed `inputs`.
+// model/output/path, weight_clamp_value above what quant_bits can hold, malformed `inputs`,
+// a threads override outside the `threads` key's range.
 RunConfig prepareRunConfig(const ConfigFile& file, const PluginRegistry& registry,
                            const RunOverrides& overrides);
 
