@@ -18,6 +18,16 @@ const ConfigKeySpec* findSpec(const std::vector<ConfigKeySpec>& specs, const std
   return nullptr;
 }
 
+// Host keys are declared once, in host_keys.cpp, with one default and one range. A plugin
+// declaration with a host key's name only says that the plugin reads the key (plugins built
+// for ABI 1 re-declare them); it neither checks the value nor supplies a default.
+std::vector<ConfigKeySpec> withoutHostKeys(const std::vector<ConfigKeySpec>& specs) {
+  std::vector<ConfigKeySpec> kept;
+  for (const auto& spec : specs)
+    if (spec.owner == "host" || !findSpec(hostConfigKeys(), spec.name)) kept.push_back(spec);
+  return kept;
+}
+
 void checkAgainst(const ConfigKeySpec& spec, const nlohmann::json& value,
                   const std::string& source) {
   std::string problem = checkValue(spec, value);
@@ -29,8 +39,11 @@ void checkAgainst(const ConfigKeySpec& spec, const nlohmann::json& value,
 }  // namespace
 
 ValidatedConfig validateConfig(const nlohmann::json& raw, const std::string& source_name,
-                               const std::string& base_dir, const ConfigSchema& schema) {
+                               const std::string& base_dir, const ConfigSchema& given) {
   if (!raw.is_object()) throw ConfigError(source_name + ": the config must be an object");
+  ConfigSchema schema;
+  schema.active = withoutHostKeys(given.active);
+  schema.passive = withoutHostKeys(given.passive);
   ValidatedConfig result;
   result.values = nlohmann::json::object();
 
@@ -38,7 +51,7 @@ ValidatedConfig validateConfig(const nlohmann::json& raw, const std::string& sou
     const ConfigKeySpec* spec = findSpec(schema.active, key);
     if (spec) {
       // Every active declaration of the key must accept the value (two selected plugins may
-      // both read one key).
+      // both declare one key of their own).
       for (const auto& other : schema.active)
         if (other.name == key) checkAgainst(other, value, source_name);
     } else if ((spec = findSpec(schema.passive, key))) {
@@ -63,9 +76,7 @@ ValidatedConfig validateConfig(const nlohmann::json& raw, const std::string& sou
     result.values[key] = value;
   }
 
-  // Defaults come from the first declaration only (host keys come first): a plugin that
-  // re-declares a host key with a default must not override the host's rule, e.g.
-  // weight_clamp_value, whose default depends on quant_bits.
+  // Two selected plugins declaring the same key: the first declaration's default is used.
   std::set<std::string> decided;
   for (const auto& spec : schema.active) {
     if (!decided.insert(spec.name).second) continue;

@@ -183,17 +183,25 @@ TEST_CASE("key declarations: choices from help, bad declarations refused") {
   CHECK_THROWS_WITH(toConfigKeySpec(bad_type, "p"), "config key 'k' has unknown type 42");
 }
 
-TEST_CASE("a plugin re-declaring a host key cannot give it a default the host does not have") {
-  // MAX_ABS declares weight_clamp_value with default 127; the host derives it from quant_bits.
+TEST_CASE("a host key has one default and one range, whatever a plugin re-declares") {
+  // MAX_ABS (ABI 1) declares weight_clamp_value with default 127; the host derives it from
+  // quant_bits, so no default may appear here.
   mnnq_config_key weight_keys[] = {{"weight_clamp_value", MNNQ_VALUE_INT, "127", "clamp", 1, 127}};
   ConfigSchema s;
   s.active = hostConfigKeys();
   s.active.push_back(toConfigKeySpec(weight_keys[0], "MAX_ABS"));
   ValidatedConfig v = validateConfig(json::object(), "cfg.json", "/b", s);
   CHECK_FALSE(v.values.contains("weight_clamp_value"));
-  // Every declaration still checks a given value.
+  // A narrower re-declaration does not narrow the host's range [2, 8]; the host's range still
+  // applies, with the host's message.
   mnnq_config_key narrow[] = {{"quant_bits", MNNQ_VALUE_INT, "8", "bits", 4, 8}};
   s.active.push_back(toConfigKeySpec(narrow[0], "NARROW"));
-  CHECK_THROWS_WITH(validateConfig({{"quant_bits", 3}}, "cfg.json", "/b", s),
-                    "cfg.json: key 'quant_bits': expected an integer in [4, 8], given 3 (declared by plugin NARROW)");
+  CHECK(validateConfig({{"quant_bits", 3}}, "cfg.json", "/b", s).values["quant_bits"] == 3);
+  CHECK_THROWS_WITH(validateConfig({{"quant_bits", 9}}, "cfg.json", "/b", s),
+                    "cfg.json: key 'quant_bits': expected an integer in [2, 8], given 9");
+  // The same holds for a plugin the run does not use: the key is the host's, not "read only by".
+  ConfigSchema p;
+  p.active = hostConfigKeys();
+  p.passive.push_back(toConfigKeySpec(narrow[0], "NARROW"));
+  CHECK(validateConfig({{"quant_bits", 3}}, "cfg.json", "/b", p).notes.empty());
 }

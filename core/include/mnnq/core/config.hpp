@@ -49,7 +49,8 @@ bool isPathKey(const std::string& key);
 
 struct ConfigSchema {
   // Host keys and the selected plugins' keys: values are checked against every declaration,
-  // defaults come from the first declaration of a key (host keys come first).
+  // defaults come from the first declaration of a key. A plugin's declaration of a host key is
+  // not a declaration: the host key's own default and range apply.
   std::vector<ConfigKeySpec> active;
   // Keys declared by loaded plugins that this run does not use (e.g. EMA's batch_size in a
   // KL run): accepted and checked, not filled in, and mentioned in a note.
