@@ -70,6 +70,8 @@ int runAndWrite(const Graph& graph, const std::map<int, Tensor>& inputs, const E
   return kExitOk;
 }
 
+}  // namespace
+
 int inferMain(const std::vector<std::string>& args) {
   po::options_description options("Options");
   options.add_options()
@@ -143,8 +145,4 @@ int inferMain(const std::vector<std::string>& args) {
   return runAndWrite(graph, inputs, opt, outDir, vm->count("dump-all") > 0);
 }
 
-}  // namespace
 }  // namespace mnnq::cli
-
-MNNQ_COMMAND("infer", "run one forward of a model on .npy inputs and write its outputs",
-             mnnq::cli::inferMain)

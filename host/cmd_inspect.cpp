@@ -11,6 +11,8 @@
 namespace mnnq::cli {
 namespace {
 
+}  // namespace
+
 int inspectMain(const std::vector<std::string>& args) {
   po::options_description options("Options");
   options.add_options()("json", "print the report as JSON")(
@@ -35,8 +37,4 @@ int inspectMain(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
-}  // namespace
 }  // namespace mnnq::cli
-
-MNNQ_COMMAND("inspect", "show a model's inputs, outputs, ops, size and quantization state",
-             mnnq::cli::inspectMain)

@@ -125,6 +125,8 @@ int showPlugin(const PluginRegistry& registry, const std::string& name, bool jso
   return kExitOk;
 }
 
+}  // namespace
+
 int pluginsMain(const std::vector<std::string>& args) {
   po::options_description options("options");
   options.add_options()("json", "print JSON instead of text");
@@ -148,8 +150,4 @@ int pluginsMain(const std::vector<std::string>& args) {
   throw UsageError("unexpected operand '" + operands[0] + "'");
 }
 
-}  // namespace
 }  // namespace mnnq::cli
-
-MNNQ_COMMAND("plugins", "list the plugins found, or show one plugin's config keys",
-             mnnq::cli::pluginsMain)

@@ -9,6 +9,8 @@
 namespace mnnq::cli {
 namespace {
 
+}  // namespace
+
 int resaveMain(const std::vector<std::string>& args) {
   po::options_description options("Options");
   po::options_description hidden;
@@ -26,7 +28,4 @@ int resaveMain(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
-}  // namespace
 }  // namespace mnnq::cli
-
-MNNQ_COMMAND("resave", "read a model and write it back through mnnq's reader and writer", mnnq::cli::resaveMain)

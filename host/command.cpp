@@ -1,4 +1,4 @@
-// The command table filled by MNNQ_COMMAND registrars, and the shared option parsing.
+// The command table and the shared option parsing.
 #include "command.hpp"
 
 #include <algorithm>
@@ -8,27 +8,27 @@
 namespace mnnq::cli {
 namespace {
 
-// Function-local so registrars in other files may run in any static-initialisation order.
-std::map<std::string, Command>& table() {
-  static std::map<std::string, Command> commands;
-  return commands;
-}
+const Command kCommands[] = {
+    {"infer", "run one forward of a model on .npy inputs and write its outputs", inferMain},
+    {"inspect", "show a model's inputs, outputs, ops, size and quantization state", inspectMain},
+    {"plugins", "list the plugins found, or show one plugin's config keys", pluginsMain},
+    {"resave", "read a model and write it back through mnnq's reader and writer", resaveMain},
+    {"run", "quantize a float model with a config (also: mnnq IN OUT CFG)", runMain},
+};
 
 }  // namespace
 
-CommandRegistrar::CommandRegistrar(const char* name, const char* summary, CommandFn run) {
-  table()[name] = Command{name, summary, run};
-}
-
 std::vector<Command> commands() {
-  std::vector<Command> list;
-  for (const auto& entry : table()) list.push_back(entry.second);
+  std::vector<Command> list(std::begin(kCommands), std::end(kCommands));
+  std::sort(list.begin(), list.end(),
+            [](const Command& a, const Command& b) { return a.name < b.name; });
   return list;
 }
 
 const Command* findCommand(const std::string& name) {
-  auto found = table().find(name);
-  return found == table().end() ? nullptr : &found->second;
+  for (const Command& command : kCommands)
+    if (command.name == name) return &command;
+  return nullptr;
 }
 
 std::optional<po::variables_map> parseCommandLine(const std::string& name,

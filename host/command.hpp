@@ -1,9 +1,7 @@
-// Subcommands of `mnnq`. Each command lives in its own file host/cmd_<name>.cpp (globbed by
-// host/CMakeLists.txt) and registers itself with one line at namespace scope:
-//
-//   #include "command.hpp"
-//   static int inspectMain(const std::vector<std::string>& args) { ... return mnnq::cli::kExitOk; }
-//   MNNQ_COMMAND("inspect", "print a model's inputs, outputs and ops", inspectMain)
+// Subcommands of `mnnq`, like ops: a table with one row per command (kCommands in
+// host/command.cpp: name, one-line summary, entry point) and one file per command,
+// host/cmd_<name>.cpp, that defines the entry point declared below. Adding a command: its file,
+// its declaration here, its row in the table.
 //
 // `args` are the arguments after the command name. Parse them with parseCommandLine (below)
 // to get --help handling and usage errors for free. Exit codes: return kExitOk, or throw:
@@ -34,19 +32,16 @@ struct Command {
   CommandFn run;
 };
 
-// Registered commands, sorted by name.
+// The commands of the table, sorted by name.
 std::vector<Command> commands();
 const Command* findCommand(const std::string& name);
 
-struct CommandRegistrar {
-  CommandRegistrar(const char* name, const char* summary, CommandFn run);
-};
-
-#define MNNQ_COMMAND_CONCAT2(a, b) a##b
-#define MNNQ_COMMAND_CONCAT(a, b) MNNQ_COMMAND_CONCAT2(a, b)
-#define MNNQ_COMMAND(NAME, SUMMARY, FN)                                                 \
-  static const ::mnnq::cli::CommandRegistrar MNNQ_COMMAND_CONCAT(mnnq_command_, __LINE__)( \
-      NAME, SUMMARY, FN);
+// Entry points, one per host/cmd_<name>.cpp.
+int inferMain(const std::vector<std::string>& args);
+int inspectMain(const std::vector<std::string>& args);
+int pluginsMain(const std::vector<std::string>& args);
+int resaveMain(const std::vector<std::string>& args);
+int runMain(const std::vector<std::string>& args);
 
 class UsageError : public std::runtime_error {
  public:
