@@ -45,7 +45,7 @@ struct OpContext {
   std::vector<TensorInfo> inputs;
   std::vector<const Tensor*> constants;  // per input: value if constant at construction, else null
   std::vector<TensorInfo> outputs;       // to fill, one per op output
-  bool simulateInt8 = false;
+  bool simulate_int8 = false;  // ExecutorOptions::simulate_int8
 
   int numInputs() const { return static_cast<int>(inputs.size()); }
   // The constant value of input k, or throws UnsupportedOp naming `what`.

@@ -32,11 +32,11 @@ std::map<int, Tensor> readInputs(const Graph& g, const std::string& dir) {
 }
 
 // Runs data/<name>/model.mnn on its inputs; every output must match MNN's.
-std::map<std::string, Tensor> checkAgainstMnn(const std::string& name, bool simulateInt8 = false) {
+std::map<std::string, Tensor> checkAgainstMnn(const std::string& name, bool simulate_int8 = false) {
   const std::string dir = dataDir(name);
   const Graph g = Graph::load(dir + "/model.mnn");
   ExecutorOptions options;
-  options.simulate_int8 = simulateInt8;
+  options.simulate_int8 = simulate_int8;
   const Executor ex(g, options);
   auto out = ex.run(readInputs(g, dir));
   std::map<std::string, Tensor> byName;
