@@ -116,7 +116,7 @@ int inferMain(const std::vector<std::string>& args) {
     // The run configuration requires an output model; infer writes none.
     overrides.output = (boost::filesystem::path(outDir) / "unused.mnn").string();
     const RunConfig run = prepareRunConfig(file, registry, overrides);
-    Graph graph = Graph::load(run.values["model"].get<std::string>());
+    Graph graph = Graph::load(run.settings.model);
     OneSample sample = loadOneSample(graph, run, (*vm)["image"].as<std::string>());
     inputs = std::move(sample.inputs);
     for (const auto& [name, shape] : sample.input_shapes) opt.input_shapes[name] = shape;
