@@ -1,6 +1,6 @@
 #include "max_pool_params.hpp"
 
-#include "op_kinds.hpp"
+#include "mnnq/core/op_traits.hpp"
 
 #include <cmath>
 #include <limits>
@@ -24,7 +24,8 @@ bool isMaxPool(const schema::OpT& op) {
 
 // Ops whose output values are input values (or convex combinations of them).
 bool keepsValues(const schema::OpT& op) {
-  return isSingleInputDataMovement(op.type) || isPooling(op.type) || isRangeKeepingResize(op);
+  return hasOpTrait(op.type, kOpMovesData) || hasOpTrait(op.type, kOpPooling) ||
+         isRangeKeepingResize(op);
 }
 
 // Sets params[t] = to for t and, forward through value-keeping single-input ops, every tensor
