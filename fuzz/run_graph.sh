@@ -46,5 +46,5 @@ echo "fuzzing $count models, $runs runs${seconds:+, at most ${seconds}s}"
 limit=""
 [ "$seconds" -gt 0 ] && limit="-max_total_time=$seconds"
 # shellcheck disable=SC2086
-exec "$build/bin/mnnq_fuzz_graph" "$corpus" -runs="$runs" $limit -max_len=256 -rss_limit_mb=2048 \
+exec "$build/bin/mnnq_fuzz_graph" "$corpus" -runs="$runs" $limit -len_control=0 -max_len=64 -rss_limit_mb=2048 \
   -timeout=60 -artifact_prefix="$artifacts/" -print_final_stats=1
