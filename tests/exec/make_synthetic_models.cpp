@@ -1,5 +1,6 @@
 // Writes the small synthetic models of tests/exec/data (PriorBox, DetectionOutput, windowed
-// Pooling3D, Deconvolution) with mnnq's own model writer, and their input .npy files.
+// Pooling3D, Deconvolution; the float int8_* graphs that MNN's quantized.out then quantizes) with
+// mnnq's own model writer, and their input .npy files.
 // The reference outputs next to them come from the real MNN runtime (see tests/exec/data/README.md);
 // this program only makes the models and inputs, it never runs anything.
 //
@@ -318,6 +319,200 @@ void writeDeconvolution(const std::string& dir) {
   writeNpy(dir + "/in0.npy", filled({1, 4, 5, 6}, v, 1.f));
 }
 
+// ---- int8 graphs: small models that MNN's quantized.out quantizes and MNN's int8 runtime runs ----
+
+// A float convolution (or depthwise) with weights ~ U(-a, a), a = gain * sqrt(3 / fan_in), and
+// a bias ~ U(-0.1, 0.1).
+std::unique_ptr<schema::Convolution2DT> conv(int ic, int oc, int k, int stride, int group, bool relu,
+                                             bool relu6, Values& v, float gain = 1.4f) {
+  auto p = std::make_unique<schema::Convolution2DT>();
+  p->common = std::make_unique<schema::Convolution2DCommonT>();
+  auto& c = *p->common;
+  c.inputCount = ic;
+  c.outputCount = oc;
+  c.group = group;
+  c.kernelX = c.kernelY = k;
+  c.strideX = c.strideY = stride;
+  c.padX = c.padY = k / 2;
+  c.relu = relu;
+  c.relu6 = relu6;
+  const int fanIn = ic / group * k * k;
+  const float a = gain * std::sqrt(3.f / float(fanIn));
+  p->weight.resize(size_t(oc) * (ic / group) * k * k);
+  for (auto& x : p->weight) x = v.symmetric(a);
+  p->bias.resize(oc);
+  for (auto& x : p->bias) x = v.symmetric(0.1f);
+  return p;
+}
+
+std::unique_ptr<schema::PoolT> pool(schema::PoolType type, int k, int stride, bool global) {
+  auto p = std::make_unique<schema::PoolT>();
+  p->type = type;
+  p->kernelX = p->kernelY = k;
+  p->strideX = p->strideY = stride;
+  p->isGlobal = global;
+  return p;
+}
+
+std::unique_ptr<schema::TensorConvertInfoT> convert(schema::MNN_DATA_FORMAT from, schema::MNN_DATA_FORMAT to) {
+  auto p = std::make_unique<schema::TensorConvertInfoT>();
+  p->source = from;
+  p->dest = to;
+  return p;
+}
+
+std::unique_ptr<schema::BinaryOpT> binary(schema::BinaryOpOperation type) {
+  auto p = std::make_unique<schema::BinaryOpT>();
+  p->opType = type;
+  return p;
+}
+
+std::unique_ptr<schema::UnaryOpT> unary(schema::UnaryOpOperation type) {
+  auto p = std::make_unique<schema::UnaryOpT>();
+  p->opType = type;
+  return p;
+}
+
+// Segmentation-like graph (ONNX style: NCHW input, ConvertTensor into NC4HW4 and back out):
+// conv + hard-swish, depthwise + hard-swish, squeeze-excite (global average pool, 1x1 convs, Sigmoid, Mul
+// broadcast over H, W), projection + Eltwise SUM, average pool, bilinear Interp x2 + BinaryOp
+// ADD, max pool + nearest Interp, Deconvolution 2x2 s2, Sigmoid probability map.
+void writeInt8Segmentation(const std::string& dir) {
+  NetBuilder b(schema::NetSource_ONNX);
+  Values v(21);
+  const auto NCHW = schema::MNN_DATA_FORMAT_NCHW, NC4 = schema::MNN_DATA_FORMAT_NC4HW4;
+  using namespace schema;
+  const int x = b.input("input", {1, 3, 64, 64}, NCHW);
+  const int xc = b.op("to_nc4hw4", OpType_ConvertTensor, {x}, OpParameter_TensorConvertInfo, convert(NCHW, NC4), false);
+  const int c1 = b.op("conv1", OpType_Convolution, {xc}, OpParameter_Convolution2D, conv(3, 16, 3, 2, 1, false, false, v), false);
+  const int h1 = b.op("hswish1", OpType_UnaryOp, {c1}, OpParameter_UnaryOp, unary(UnaryOpOperation_HARDSWISH), false);
+  const int d0 = b.op("dw1", OpType_ConvolutionDepthwise, {h1}, OpParameter_Convolution2D, conv(16, 16, 3, 1, 16, false, false, v), false);
+  const int d1 = b.op("hswish_dw1", OpType_UnaryOp, {d0}, OpParameter_UnaryOp, unary(UnaryOpOperation_HARDSWISH), false);
+  const int gp = b.op("se_pool", OpType_Pooling, {d1}, OpParameter_Pool, pool(PoolType_AVEPOOL, 1, 1, true), false);
+  const int s1 = b.op("se_fc1", OpType_Convolution, {gp}, OpParameter_Convolution2D, conv(16, 8, 1, 1, 1, true, false, v), false);
+  const int s2 = b.op("se_fc2", OpType_Convolution, {s1}, OpParameter_Convolution2D, conv(8, 16, 1, 1, 1, false, false, v), false);
+  const int sg = b.op("se_gate", OpType_Sigmoid, {s2}, OpParameter_NONE, std::unique_ptr<schema::AxisT>(), false);
+  const int se = b.op("se_mul", OpType_BinaryOp, {d1, sg}, OpParameter_BinaryOp, binary(BinaryOpOperation_MUL), false);
+  const int pr = b.op("project", OpType_Convolution, {se}, OpParameter_Convolution2D, conv(16, 16, 1, 1, 1, false, false, v), false);
+  auto sum = std::make_unique<schema::EltwiseT>();
+  sum->type = EltwiseType_SUM;
+  const int res = b.op("residual", OpType_Eltwise, {pr, h1}, OpParameter_Eltwise, std::move(sum), false);
+  const int ap = b.op("avgpool", OpType_Pooling, {res}, OpParameter_Pool, pool(PoolType_AVEPOOL, 2, 2, false), false);
+  const int c2 = b.op("conv2", OpType_Convolution, {ap}, OpParameter_Convolution2D, conv(16, 24, 3, 1, 1, false, false, v), false);
+  const int h2 = b.op("hswish2", OpType_UnaryOp, {c2}, OpParameter_UnaryOp, unary(UnaryOpOperation_HARDSWISH), false);
+  const int c3 = b.op("conv3", OpType_Convolution, {h2}, OpParameter_Convolution2D, conv(24, 16, 1, 1, 1, false, false, v), false);
+  auto up = std::make_unique<schema::InterpT>();
+  up->resizeType = 2;
+  up->outputWidth = up->outputHeight = 32;
+  up->widthScale = up->heightScale = 0.5f;
+  up->halfPixelCenters = true;
+  up->ctm = CoordinateTransformationMode_HalfPixels;
+  const int ub = b.op("up_bilinear", OpType_Interp, {c3}, OpParameter_Interp, std::move(up), false);
+  const int add = b.op("merge_add", OpType_BinaryOp, {ub, res}, OpParameter_BinaryOp, binary(BinaryOpOperation_ADD), false);
+  const int mp = b.op("maxpool", OpType_Pooling, {add}, OpParameter_Pool, pool(PoolType_MAXPOOL, 2, 2, false), false);
+  auto nearest = std::make_unique<schema::InterpT>();
+  nearest->resizeType = 1;
+  nearest->outputWidth = nearest->outputHeight = 32;
+  nearest->widthScale = nearest->heightScale = 0.5f;
+  const int un = b.op("up_nearest", OpType_Interp, {mp}, OpParameter_Interp, std::move(nearest), false);
+  const int h3 = b.op("merge_sub", OpType_BinaryOp, {add, un}, OpParameter_BinaryOp, binary(BinaryOpOperation_SUB), false);
+  auto dc = deconv(16, 1, 1, 2, 2, 1, 0, {}, {}, PadMode_CAFFE, false, false, true, v);
+  const int de = b.op("deconv", OpType_Deconvolution, {h3}, OpParameter_Convolution2D, std::move(dc), false);
+  const int pm = b.op("prob", OpType_Sigmoid, {de}, OpParameter_NONE, std::unique_ptr<schema::AxisT>(), false);
+  b.op("prob_nchw", OpType_ConvertTensor, {pm}, OpParameter_TensorConvertInfo, convert(NC4, NCHW));
+  b.op("features", OpType_ConvertTensor, {h3}, OpParameter_TensorConvertInfo, convert(NC4, NCHW));
+  b.save(dir + "/model.mnn");
+}
+
+// SSD-like detector head (Caffe style, NC4HW4): conv, Normalize (per-channel scale), loc/conf
+// convs, Permute + Reshape, Softmax over classes, PriorBox on (feature, image), DetectionOutput.
+void writeInt8Ssd(const std::string& dir) {
+  NetBuilder b(schema::NetSource_CAFFE);
+  Values v(23);
+  using namespace schema;
+  const auto NC4 = MNN_DATA_FORMAT_NC4HW4;
+  const int x = b.input("data", {1, 3, 48, 64}, NC4);
+  const int c1 = b.op("conv1", OpType_Convolution, {x}, OpParameter_Convolution2D, conv(3, 16, 3, 2, 1, true, false, v), false);
+  const int c2 = b.op("conv2", OpType_Convolution, {c1}, OpParameter_Convolution2D, conv(16, 16, 3, 2, 1, true, false, v), false);
+  auto norm = std::make_unique<schema::NormalizeT>();
+  norm->acrossSpatial = 0;
+  norm->channelShared = 0;
+  norm->eps = 1e-10f;
+  for (int c = 0; c < 16; ++c) norm->scale.push_back(10.f + 10.f * v.uniform());
+  const int nm = b.op("conv2_norm", OpType_Normalize, {c2}, OpParameter_Normalize, std::move(norm), false);
+  const int priorsPerCell = 6, classes = 2;  // 2 min sizes x (1 + ratios 2, 1/2)
+  const int loc = b.op("loc", OpType_Convolution, {nm}, OpParameter_Convolution2D, conv(16, priorsPerCell * 4, 3, 1, 1, false, false, v, 0.3f), false);
+  const int cf = b.op("conf", OpType_Convolution, {nm}, OpParameter_Convolution2D, conv(16, priorsPerCell * classes, 3, 1, 1, false, false, v, 0.7f), false);
+  auto perm = [](std::vector<int> d) {
+    auto p = std::make_unique<schema::PermuteT>();
+    p->dims = std::move(d);
+    return p;
+  };
+  auto reshape = [](std::vector<int> d) {
+    auto p = std::make_unique<schema::ReshapeT>();
+    p->dims = std::move(d);
+    p->dimType = MNN_DATA_FORMAT_NCHW;
+    return p;
+  };
+  const int lp = b.op("loc_perm", OpType_Permute, {loc}, OpParameter_Permute, perm({0, 2, 3, 1}), false);
+  const int lf = b.op("loc_flat", OpType_Reshape, {lp}, OpParameter_Reshape, reshape({1, -1}));
+  const int cp = b.op("conf_perm", OpType_Permute, {cf}, OpParameter_Permute, perm({0, 2, 3, 1}), false);
+  const int cr = b.op("conf_reshape", OpType_Reshape, {cp}, OpParameter_Reshape, reshape({1, -1, classes}), false);
+  auto axis = std::make_unique<schema::AxisT>();
+  axis->axis = 2;
+  const int sm = b.op("conf_softmax", OpType_Softmax, {cr}, OpParameter_Axis, std::move(axis), false);
+  const int cflat = b.op("conf_flat", OpType_Reshape, {sm}, OpParameter_Reshape, reshape({1, -1}));
+  const int pri = b.op("priors", OpType_PriorBox, {nm, x}, OpParameter_PriorBox,
+                       priorBox({8.f, 16.f}, {}, {2.f}, true, true, {0.1f, 0.1f, 0.2f, 0.2f}, 0, 0, 0, 0, 0.5f), false);
+  b.op("detection_out", OpType_DetectionOutput, {lf, cflat, pri}, OpParameter_DetectionOutput,
+       detection(classes, 0.45f, 20, 0.3f, 0, 2));
+  b.save(dir + "/model.mnn");
+}
+
+// Probability-map head: features, then a 1x1 convolution whose bias makes most logits strongly
+// negative (background) and a few positive (foreground), then Sigmoid as the graph output; with
+// a Deconvolution in between as text detectors have.
+void writeInt8ProbabilityMap(const std::string& dir) {
+  NetBuilder b(schema::NetSource_CAFFE);
+  Values v(29);
+  using namespace schema;
+  const int x = b.input("data", {1, 3, 64, 64}, MNN_DATA_FORMAT_NC4HW4);
+  const int c1 = b.op("conv1", OpType_Convolution, {x}, OpParameter_Convolution2D, conv(3, 16, 3, 2, 1, true, false, v), false);
+  const int c2 = b.op("conv2", OpType_Convolution, {c1}, OpParameter_Convolution2D, conv(16, 16, 3, 1, 1, true, false, v), false);
+  auto head = conv(16, 1, 1, 1, 1, false, false, v, 8.f);
+  head->bias[0] = -1.f;
+  const int lg = b.op("logits", OpType_Convolution, {c2}, OpParameter_Convolution2D, std::move(head), false);
+  auto dc = deconv(1, 1, 1, 2, 2, 1, 0, {}, {}, PadMode_CAFFE, false, false, true, v);
+  for (auto& w : dc->weight) w = 1.f;
+  dc->bias[0] = 0.f;
+  const int up = b.op("up", OpType_Deconvolution, {lg}, OpParameter_Convolution2D, std::move(dc), false);
+  b.op("prob", OpType_Sigmoid, {up}, OpParameter_NONE, std::unique_ptr<schema::AxisT>());
+  b.save(dir + "/model.mnn");
+}
+
+// Decoder-like chain as in segmentation models: conv + hard-swish, conv, bilinear Interp x2,
+// conv, Sigmoid output. EMA gives the Interp's input (a conv output) and its output (the next
+// conv's input) different parameters.
+void writeInt8InterpChain(const std::string& dir) {
+  NetBuilder b(schema::NetSource_CAFFE);
+  Values v(31);
+  using namespace schema;
+  const int x = b.input("data", {1, 3, 64, 64}, MNN_DATA_FORMAT_NC4HW4);
+  const int c1 = b.op("conv1", OpType_Convolution, {x}, OpParameter_Convolution2D, conv(3, 16, 3, 2, 1, false, false, v), false);
+  const int h1 = b.op("hswish1", OpType_UnaryOp, {c1}, OpParameter_UnaryOp, unary(UnaryOpOperation_HARDSWISH), false);
+  const int c2 = b.op("conv2", OpType_Convolution, {h1}, OpParameter_Convolution2D, conv(16, 16, 3, 1, 1, false, false, v), false);
+  auto up = std::make_unique<schema::InterpT>();
+  up->resizeType = 2;
+  up->outputWidth = up->outputHeight = 64;
+  up->widthScale = up->heightScale = 0.5f;
+  up->halfPixelCenters = true;
+  up->ctm = CoordinateTransformationMode_HalfPixels;
+  const int ub = b.op("upsample", OpType_Interp, {c2}, OpParameter_Interp, std::move(up), false);
+  const int c3 = b.op("conv3", OpType_Convolution, {ub}, OpParameter_Convolution2D, conv(16, 1, 3, 1, 1, false, false, v), false);
+  b.op("mask", OpType_Sigmoid, {c3}, OpParameter_NONE, std::unique_ptr<schema::AxisT>());
+  b.save(dir + "/model.mnn");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -352,5 +547,9 @@ int main(int argc, char** argv) {
   writeDetection(dir("detection_output_ties"), true);
   writePool3D(dir("pooling3d"));
   writeDeconvolution(dir("deconvolution"));
+  writeInt8Segmentation(dir("int8_segmentation"));
+  writeInt8Ssd(dir("int8_ssd"));
+  writeInt8ProbabilityMap(dir("int8_probmap"));
+  writeInt8InterpChain(dir("int8_interp_chain"));
   return 0;
 }

@@ -331,7 +331,11 @@ std::unique_ptr<OpKernel> makeScaleInt8(const OpContext& ctx, const QuantAttr& i
   });
 }
 
-// UnaryOp with a 255-entry lookup table indexed by q + 127.
+// UnaryOp with a 255-entry lookup table indexed by q + 127. MNN (CPUUnary) copies the table
+// into a std::vector<int8_t>(255) and reads table[q + 127] unchecked, so an input q = -128 (an
+// attribute with min -128, e.g. an EMA convolution output) reads the byte before the vector's
+// storage: with glibc's allocator that is the top byte of the chunk's size field, 0. Measured
+// with MNN 3.6.1 (tests/exec/data/int8_segmentation, EMA file): every q = -128 gave output q 0.
 std::unique_ptr<OpKernel> makeUnaryTable(const OpContext& ctx, const QuantAttr& inA, const QuantAttr& outA) {
   const auto& table = ctx.op.main.AsUnaryOp()->tableInt8;
   if (table.size() < 255) throw std::invalid_argument("UnaryOp.tableInt8 has fewer than 255 entries");
@@ -340,8 +344,8 @@ std::unique_ptr<OpKernel> makeUnaryTable(const OpContext& ctx, const QuantAttr& 
     const auto& x = in[0]->f;
     auto& y = out[0]->f;
     for (size_t k = 0; k < x.size(); ++k) {
-      const int idx = std::min(std::max(quantize(x[k], inA) + 127, 0), 254);
-      y[k] = dequantize(t[idx], outA);
+      const int idx = std::min(quantize(x[k], inA) + 127, 254);
+      y[k] = dequantize(idx < 0 ? 0 : t[idx], outA);
     }
   });
 }
