@@ -11,4 +11,6 @@ bash scripts/build.sh -DMNNQ_BUILD_TESTS=ON -DMNNQ_BUILD_PYTHON=ON
 sudo=""; if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 $sudo cmake --install "${MNNQ_BUILD_DIR:-build}" > /dev/null
 (cd / && /usr/bin/python3 -c 'import mnnq; print("installed: python module", mnnq.__file__)' && /usr/local/bin/mnnquant --help > /dev/null)
+# The Debian package, checked by the test `test_deb` (dpkg-deb contents, Depends, SDK build).
+bash scripts/package.sh
 ctest --test-dir "${MNNQ_BUILD_DIR:-build}" --output-on-failure -j"${MNNQ_JOBS:-2}"
