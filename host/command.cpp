@@ -12,6 +12,7 @@ const Command kCommands[] = {
     {"infer", "run one forward of a model on .npy inputs and write its outputs", inferMain},
     {"inspect", "show a model's inputs, outputs, ops, size and quantization state", inspectMain},
     {"plugins", "list the plugins found, or show one plugin's config keys", pluginsMain},
+    {"report", "render a run's <output>.report.json as a self-contained HTML page", reportMain},
     {"resave", "read a model and write it back through mnnq's reader and writer", resaveMain},
     {"run", "quantize a float model with a config (also: mnnq IN OUT CFG)", runMain},
 };

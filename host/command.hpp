@@ -40,6 +40,7 @@ const Command* findCommand(const std::string& name);
 int inferMain(const std::vector<std::string>& args);
 int inspectMain(const std::vector<std::string>& args);
 int pluginsMain(const std::vector<std::string>& args);
+int reportMain(const std::vector<std::string>& args);
 int resaveMain(const std::vector<std::string>& args);
 int runMain(const std::vector<std::string>& args);
 

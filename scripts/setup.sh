@@ -15,6 +15,7 @@ packages=(
   libstb-dev                           # stb_image: JPEG/PNG/BMP decoding for the image plugin
   python3-numpy                        # .npy reference checks in tests
   pybind11-dev python3-dev python3-pytest  # Python package (-DMNNQ_BUILD_PYTHON=ON), its pytest suite
+  chromium                             # headless browser: the HTML report's rendering test
 )
 
 sudo=""

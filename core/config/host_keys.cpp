@@ -35,6 +35,9 @@ const mnnq_config_key kHostKeys[] = {
      "per model input: [{name, shape: [ints], value}]; `shape` fixes dynamic dims", 1, 0},
     {"debug", MNNQ_VALUE_BOOL, "false",
      "after calibration, report per tensor the cosine and overflow of int8 against float", 1, 0},
+    {"html_report", MNNQ_VALUE_BOOL, "false",
+     "write <output>.report.html: one offline page with the summary, quality, per-op "
+     "sensitivity, per-tensor error along the graph and histograms of the worst tensors", 1, 0},
     {"bias_correction", MNNQ_VALUE_BOOL, "false",
      "correct each int8 convolution's float bias for the mean error of its rounded weights "
      "(better on most models, slightly worse on some; see README)", 1, 0},

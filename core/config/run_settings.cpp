@@ -25,6 +25,7 @@ RunSettings runSettingsFrom(const nlohmann::json& values) {
   s.weight_clamp = required(values, "weight_clamp_value").get<int>();
   s.input_cache_bytes = required(values, "input_cache_mb").get<size_t>() * 1024 * 1024;
   s.debug = required(values, "debug").get<bool>();
+  s.html_report = required(values, "html_report").get<bool>();
   s.bias_correction = required(values, "bias_correction").get<bool>();
   if (values.contains("cross_layer_equalization"))
     s.cross_layer_equalization = values["cross_layer_equalization"].get<bool>();

@@ -18,6 +18,7 @@ constexpr phases::Phase kPhases[] = {
     phases::debugReport,
     phases::biasCorrection,
     phases::rewrite,
+    phases::htmlReport,
     phases::publish,
 };
 

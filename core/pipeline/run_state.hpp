@@ -81,6 +81,9 @@ struct RunState {
   // bias_correction
   ChannelMeans input_means;  // empty unless bias_correction is on
 
+  // html_report: the page's per-tensor members (html_report_data.hpp)
+  nlohmann::json html_tensor_error, html_histograms;
+
   // rewrite
   std::optional<Graph> rewritten;  // the quantized net, not yet written
 };

@@ -8,6 +8,7 @@
 //   assign_params    parameters per graph tensor: usable ranges, shared scales, tensors kept float
 //   debug_report     debug: true: per-tensor error of int8 against float, .debug.csv/.json
 //   bias_correction  bias_correction: true: channel means of quantized convolutions' inputs
+//   html_report      html_report: true: the HTML report's per-tensor data and the page
 //   rewrite          a copy of the graph with int8 weights and quantization parameters
 //   publish          serialise the model, read it back, publish it with its side files
 //                    (OutputSet: all or none), report the summary
@@ -28,6 +29,7 @@ void calibrate(const RunContext& context, const RunSettings& settings, RunState&
 void assignParams(const RunContext& context, const RunSettings& settings, RunState& state);
 void debugReport(const RunContext& context, const RunSettings& settings, RunState& state);
 void biasCorrection(const RunContext& context, const RunSettings& settings, RunState& state);
+void htmlReport(const RunContext& context, const RunSettings& settings, RunState& state);
 void rewrite(const RunContext& context, const RunSettings& settings, RunState& state);
 void publish(const RunContext& context, const RunSettings& settings, RunState& state);
 

@@ -19,6 +19,7 @@ struct RunSettings {
   int weight_clamp = 0;  // largest |integer| of quantized weights, resolved from quant_bits
   size_t input_cache_bytes = 0;  // input_cache_mb in bytes
   bool debug = false;
+  bool html_report = false;  // <output>.report.html
   bool bias_correction = false;
   // Not set when the config leaves it to the feature calibrator (equalizeByDefault).
   std::optional<bool> cross_layer_equalization;
