@@ -45,6 +45,21 @@ const mnnq_config_key kHostKeys[] = {
      "rescale the channels of each conv -> (ReLU) -> depthwise conv pair so the tensor between "
      "them has even channel ranges (same float model, better int8); default true, except with "
      "KL, whose default reproduces quantized.out; false gives quantized.out's weights", 1, 0},
+    {"validation_path", MNNQ_VALUE_STRING, nullptr,
+     "folder of held-out samples the written model is evaluated on (same input plugin and "
+     "preprocessing as `path`); without it, a spread subset of the calibration samples "
+     "(in-sample); relative to the config file's folder", 1, 0},
+    {"validation_samples", MNNQ_VALUE_INT, "32",
+     "evaluation samples (spread evenly over the set); 0 turns the quality evaluation off", 0,
+     1e9},
+    {"sensitivity", MNNQ_VALUE_BOOL, "false",
+     "rank every quantized op by the model's quality with only that op in float (same samples "
+     "as the evaluation)", 1, 0},
+    {"target_cosine", MNNQ_VALUE_NUMBER, nullptr,
+     "quality target: worst model output's mean cosine on the evaluation samples; the run tries "
+     "other calibrations and leaves harmful ops float until it holds (exit 3 if it cannot)", 0, 1},
+    {"max_float_conv_macs", MNNQ_VALUE_NUMBER, "0.1",
+     "with target_cosine: largest share of convolution MACs that may be left in float", 0, 1},
     {"threads", MNNQ_VALUE_INT, "0", "worker threads, 0 = all cores; results do not depend on it",
      0, 1024},
     {"shards", MNNQ_VALUE_INT, "16",
@@ -65,6 +80,8 @@ const std::vector<ConfigKeySpec>& hostConfigKeys() {
   return keys;
 }
 
-bool isPathKey(const std::string& key) { return key == "model" || key == "output" || key == "path"; }
+bool isPathKey(const std::string& key) {
+  return key == "model" || key == "output" || key == "path" || key == "validation_path";
+}
 
 }  // namespace mnnq

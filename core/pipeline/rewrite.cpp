@@ -94,7 +94,9 @@ bool quantizeConv(schema::OpT& op, const mnnq_feature_params& in, const mnnq_fea
                              "int8 convolution cannot use");
 
   // MNN's selection: the sparse form only at 8 bits and only when it is strictly smaller.
-  IdstEncoded coded = encodeIdst(values.data(), oc, area, options.bits, options.bits >= 8);
+  IdstEncoded coded = options.encode_weights
+                          ? options.encode_weights(op.name, values.data(), oc, area, options.bits, options.bits >= 8)
+                          : encodeIdst(values.data(), oc, area, options.bits, options.bits >= 8);
   auto quan = std::make_unique<schema::IDSTQuanT>();
   quan->buffer = std::move(coded.buffer);
   quan->shapeInt32 = coded.shape_int32;

@@ -16,6 +16,7 @@
 #include "tensor_params.hpp"
 
 #include "mnnq/core/graph.hpp"
+#include "mnnq/core/idst_codec.hpp"
 
 #include <mnnq/abi.h>
 
@@ -39,6 +40,11 @@ struct RewriteOptions {
   // Per-channel means of convolution inputs: when given, the float bias of each quantized
   // convolution is corrected for the mean error of its int8 weights (bias_correction.hpp).
   const ChannelMeans* input_means = nullptr;
+  // Optional: codes a layer's integer weights (default encodeIdst). The quality step's variants
+  // pass a memo, since the same layer is coded identically in every variant.
+  std::function<IdstEncoded(const std::string& op, const int8_t* values, uint32_t oc, uint64_t area,
+                            int bits, bool allow_sparse)>
+      encode_weights;
 };
 
 // What happened to each op that could have been quantized, for the summary table.

@@ -15,9 +15,10 @@ constexpr phases::Phase kPhases[] = {
     phases::equalize,
     phases::calibrate,
     phases::assignParams,
-    phases::debugReport,
     phases::biasCorrection,
     phases::rewrite,
+    phases::quality,
+    phases::debugReport,
     phases::htmlReport,
     phases::publish,
 };
@@ -39,7 +40,7 @@ int runQuantization(const RunRequest& request) {
     context.checkCancelled();
     phase(context, request.settings, state);
   }
-  return 0;
+  return state.exit_status;
 }
 
 namespace phases {

@@ -6,7 +6,8 @@
 #include "calibrate.hpp"
 #include "calibration_tensors.hpp"
 #include "bias_correction.hpp"
-#include "debug_report.hpp"
+#include "quality/int8_debug.hpp"
+#include "rewrite.hpp"
 #include "run_summary.hpp"
 #include "sample_feed.hpp"
 #include "tensor_params.hpp"
@@ -75,8 +76,8 @@ struct RunState {
   // together, all or none (mnnq/core/output_set.hpp)
   OutputSet outputs;
 
-  // debug_report
-  std::vector<DebugRow> debug_rows;
+  // debug_report (after quality: the model that is written)
+  std::vector<Int8DebugRow> debug_rows;
 
   // bias_correction
   ChannelMeans input_means;  // empty unless bias_correction is on
@@ -86,6 +87,11 @@ struct RunState {
 
   // rewrite
   std::optional<Graph> rewritten;  // the quantized net, not yet written
+  RewriteOptions rewrite_options;  // as used (the quality phase builds variants with them)
+
+  // quality (quality/quality_phase.hpp): may replace `rewritten`
+  std::string quality_table;
+  int exit_status = 0;  // 3 when target_cosine was not reached
 };
 
 }  // namespace mnnq

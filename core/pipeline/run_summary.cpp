@@ -56,6 +56,7 @@ nlohmann::json RunSummary::toJson() const {
   j["total_seconds"] = total_seconds;
   j["peak_rss_kb"] = peak_rss_kb;
   j["notes"] = notes;
+  for (const auto& [key, value] : quality_json.items()) j[key] = value;
   return j;
 }
 
@@ -102,6 +103,7 @@ std::string RunSummary::toTable() const {
     for (size_t i = 0; i < tensors_without_params.size() && i < 5; ++i)
       out << "    " << tensors_without_params[i] << "\n";
   }
+  out << quality_table;
   out << "  time:\n";
   for (const auto& p : phases) {
     const double rate = p.seconds > 0 && p.items ? p.items / p.seconds : 0.0;

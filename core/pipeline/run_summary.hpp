@@ -29,6 +29,10 @@ struct RunSummary {
   double total_seconds = 0;
   long peak_rss_kb = 0;
   std::vector<std::string> notes;
+  // Quality step (quality/quality_phase.hpp): its summary lines and its report objects
+  // ("quality", "sensitivity", "target"), merged into toJson().
+  std::string quality_table;
+  nlohmann::json quality_json = nlohmann::json::object();
 
   nlohmann::json toJson() const;
   std::string toTable() const;

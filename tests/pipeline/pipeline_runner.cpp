@@ -43,8 +43,11 @@ PipelineRun runConfigValues(const nlohmann::json& values, const std::string& tag
 
   RunRequest request = makeRunRequest(prepared, registry, /*quiet=*/true);
   request.summary_out = &run.summary;
-  if (runQuantization(request) != 0) throw std::runtime_error("runQuantization failed");
+  run.status = runQuantization(request);
+  if (run.status != 0 && run.status != 3)
+    throw std::runtime_error("runQuantization failed with status " + std::to_string(run.status));
   run.scale_dump = readJson(run.output + ".json");
+  run.report = readJson(run.output + ".report.json");
   return run;
 }
 

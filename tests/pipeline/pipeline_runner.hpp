@@ -16,6 +16,8 @@ struct PipelineRun {
   std::string output;       // quantized .mnn written
   nlohmann::json scale_dump;  // <output>.json
   nlohmann::json summary;     // RunSummary::toJson() of the run
+  nlohmann::json report;      // <output>.report.json
+  int status = 0;             // runQuantization's exit status (0, or 3: quality target missed)
 };
 
 // Takes fixtures/configs/<config>.json, makes its paths absolute, applies `changes` (keys set or

@@ -11,9 +11,12 @@
 //  * lo = zero_out when the conv has a fused relu/relu6, else the output attribute's min.
 #include "int8_kernels.hpp"
 
+#include "../kernels/gemm.hpp"
 #include "../ops/spatial.hpp"
 #include "mnnq/core/idst_codec.hpp"
 #include "quantize.hpp"
+
+#include <cblas.h>
 
 #include <algorithm>
 
@@ -24,11 +27,137 @@ struct ConvInt8Params {
   int group = 1, inPerGroup = 0, outChannels = 0;
   int kY = 1, kX = 1, sY = 1, sX = 1, dY = 1, dX = 1, padY = 0, padX = 0;
   std::vector<int8_t> weight;  // [oc][inPerGroup][kY][kX]
+  std::vector<int32_t> weightSum;  // per output channel
+  // Dense convolutions: the same integers as floats or doubles for the GEMM (convInt8Sums).
+  std::vector<float> weightF;
+  std::vector<double> weightD;
   std::vector<float> alpha, bias;
   bool depthwise = false;
   bool relu = false;
   QuantAttr in, out;
 };
+
+// Largest number of products per output for which float sums of w * u stay exact:
+// 512 * 128 * 255 < 2^24.
+constexpr int kFloatExactTerms = 512;
+
+void gemmT(int M, int N, int K, const float* A, const float* B, float* C) {
+  gemm(false, false, M, N, K, 1.f, A, K, B, N, 0.f, C, N);
+}
+void gemmT(int M, int N, int K, const double* A, const double* B, double* C) {
+  if (M == 0 || N == 0) return;
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0, A, K, B, N, 0.0, C, N);
+}
+const std::vector<float>& weightsOf(const ConvInt8Params& P, float*) { return P.weightF; }
+const std::vector<double>& weightsOf(const ConvInt8Params& P, double*) { return P.weightD; }
+
+template <class T>
+void convInt8Sums(const ConvInt8Params& P, const float* x, int n, int ch, int h, int w, float* y, int oc,
+                  int oh, int ow) {
+  // Padded unsigned input plane per channel: u = q + 128, padding u = zero + 128.
+  const int padB = std::max(0, (oh - 1) * P.sY + (P.kY - 1) * P.dY + 1 - h - P.padY);
+  const int padR = std::max(0, (ow - 1) * P.sX + (P.kX - 1) * P.dX + 1 - w - P.padX);
+  const int ph = h + P.padY + padB, pw = w + P.padX + padR;
+  const T padValue = static_cast<T>(static_cast<int>(P.in.zero) + 128);
+  const int kArea = P.kY * P.kX;
+  const int K = P.inPerGroup * kArea;
+  const int N = oh * ow;
+  std::vector<T> u(size_t(ch) * ph * pw);
+  std::vector<T> sums(size_t(oc) * N);
+  std::vector<T> cols;
+  const float scaleX = P.in.scale / P.out.scale;
+  const float clampMax = static_cast<float>(static_cast<int8_t>(P.out.max));
+  const float clampMin = P.relu ? P.out.zero : static_cast<float>(static_cast<int8_t>(P.out.min));
+  const int ocPerGroup = oc / P.group;
+  // Local copies: stores to float outputs could otherwise alias them and keep the loops scalar.
+  const QuantAttr inA = P.in, outA = P.out;
+  for (int b = 0; b < n; ++b) {
+    const float* xb = x + size_t(b) * ch * h * w;
+    std::fill(u.begin(), u.end(), padValue);
+    for (int k = 0; k < ch; ++k)
+      for (int iy = 0; iy < h; ++iy) {
+        T* dst = u.data() + (size_t(k) * ph + iy + P.padY) * pw + P.padX;
+        const float* src = xb + (size_t(k) * h + iy) * w;
+        for (int ix = 0; ix < w; ++ix) dst[ix] = static_cast<T>(quantize(src[ix], inA) + 128);
+      }
+    if (P.depthwise) {
+      std::fill(sums.begin(), sums.end(), T(0));
+      for (int o = 0; o < oc; ++o) {
+        const int8_t* wo = P.weight.data() + size_t(o) * K;
+        T* a0 = sums.data() + size_t(o) * N;
+        for (int i = 0; i < P.inPerGroup; ++i) {
+          const T* uc = u.data() + size_t((o / ocPerGroup) * P.inPerGroup + i) * ph * pw;
+          for (int ky = 0; ky < P.kY; ++ky)
+            for (int kx = 0; kx < P.kX; ++kx) {
+              const T wv = static_cast<T>(wo[(i * P.kY + ky) * P.kX + kx]);
+              if (wv == 0) continue;
+              for (int oy = 0; oy < oh; ++oy) {
+                const T* row = uc + size_t(oy * P.sY + ky * P.dY) * pw + kx * P.dX;
+                T* a = a0 + size_t(oy) * ow;
+                if (P.sX == 1)
+                  for (int ox = 0; ox < ow; ++ox) a[ox] += wv * row[ox];
+                else
+                  for (int ox = 0; ox < ow; ++ox) a[ox] += wv * row[ox * P.sX];
+              }
+            }
+        }
+      }
+    } else {
+      cols.resize(size_t(K) * N);
+      for (int g = 0; g < P.group; ++g) {
+        for (int i = 0; i < P.inPerGroup; ++i) {
+          const T* uc = u.data() + size_t(g * P.inPerGroup + i) * ph * pw;
+          for (int ky = 0; ky < P.kY; ++ky)
+            for (int kx = 0; kx < P.kX; ++kx) {
+              T* col = cols.data() + size_t((i * P.kY + ky) * P.kX + kx) * N;
+              for (int oy = 0; oy < oh; ++oy) {
+                const T* row = uc + size_t(oy * P.sY + ky * P.dY) * pw + kx * P.dX;
+                T* dst = col + size_t(oy) * ow;
+                if (P.sX == 1)
+                  std::copy(row, row + ow, dst);
+                else
+                  for (int ox = 0; ox < ow; ++ox) dst[ox] = row[ox * P.sX];
+              }
+            }
+        }
+        gemmT(ocPerGroup, N, K, weightsOf(P, static_cast<T*>(nullptr)).data() + size_t(g) * ocPerGroup * K,
+              cols.data(), sums.data() + size_t(g) * ocPerGroup * N);
+      }
+    }
+    float* yb = y + size_t(b) * oc * N;
+    for (int o = 0; o < oc; ++o) {
+      const int32_t weightSum = P.weightSum[o];
+      const T* a = sums.data() + size_t(o) * N;
+      float* yo = yb + size_t(o) * N;
+      if (P.depthwise) {
+        float ws = P.alpha[o];
+        if (std::fabs(ws) < 1e-6f) ws = 1e-6f;
+        const float scale = ws * scaleX;
+        const int32_t zeroFused = static_cast<int32_t>(P.out.zero / scale);
+        const float biasTerm = static_cast<float>(static_cast<int32_t>(P.bias[o] / (P.in.scale * ws))) -
+                               static_cast<float>(weightSum) * (P.in.zero + 128.f) + static_cast<float>(zeroFused);
+        const int32_t biasInt = static_cast<int32_t>(biasTerm);
+        for (int k = 0; k < N; ++k) {
+          int v = roundHalfAway(static_cast<float>(static_cast<int32_t>(a[k]) + biasInt) * scale);
+          v = std::min(std::max(v, static_cast<int>(clampMin)), static_cast<int>(clampMax));
+          yo[k] = dequantize(v, outA);
+        }
+      } else {
+        const float kernelSum = static_cast<float>(weightSum) * P.alpha[o];
+        const float biasF = (P.bias[o] - kernelSum * (P.in.zero + 128.f) * P.in.scale) / P.out.scale + P.out.zero;
+        const float alpha = P.alpha[o];
+        for (int k = 0; k < N; ++k) {
+          float f = static_cast<float>(static_cast<int32_t>(a[k])) * alpha;
+          f = f * scaleX;
+          f = f + biasF;
+          f = std::min(f, clampMax);
+          f = std::max(f, clampMin);
+          yo[k] = dequantize(roundHalfAway(f), outA);
+        }
+      }
+    }
+  }
+}
 
 }  // namespace
 
@@ -62,6 +191,17 @@ std::unique_ptr<OpKernel> makeConvInt8(const OpContext& ctx, const QuantAttr& in
     throw std::invalid_argument("int8 convolution: coded weights hold " + std::to_string(d.values.size()) +
                                 " values, the layer needs " + std::to_string(expected));
   p->weight = d.values;
+  const size_t perOutput = size_t(p->inPerGroup) * p->kY * p->kX;
+  p->weightSum.assign(p->outChannels, 0);
+  for (int o = 0; o < p->outChannels; ++o)
+    for (size_t i = 0; i < perOutput; ++i) p->weightSum[o] += p->weight[o * perOutput + i];
+  if (!p->depthwise) {
+    if (perOutput <= size_t(kFloatExactTerms))
+      p->weightF.assign(p->weight.begin(), p->weight.end());
+    else
+      p->weightD.assign(p->weight.begin(), p->weight.end());
+    initGemm();
+  }
   if (q.alpha.size() < size_t(p->outChannels))
     throw std::invalid_argument("int8 convolution: IDSTQuan.alpha has too few scales");
   p->alpha.assign(q.alpha.begin(), q.alpha.begin() + p->outChannels);
@@ -86,74 +226,15 @@ std::unique_ptr<OpKernel> makeConvInt8(const OpContext& ctx, const QuantAttr& in
 
   return spatialKernel(in, out, [p](const float* x, int n, int ch, int h, int w, float* y, int oc, int oh, int ow) {
     const ConvInt8Params& P = *p;
-    // Padded unsigned input plane per channel: u = q + 128, padding u = zero + 128.
-    const int padB = std::max(0, (oh - 1) * P.sY + (P.kY - 1) * P.dY + 1 - h - P.padY);
-    const int padR = std::max(0, (ow - 1) * P.sX + (P.kX - 1) * P.dX + 1 - w - P.padX);
-    const int ph = h + P.padY + padB, pw = w + P.padX + padR;
-    const int padValue = static_cast<int>(P.in.zero) + 128;
-    std::vector<int32_t> u(size_t(ch) * ph * pw);
-    std::vector<int32_t> acc(size_t(oh) * ow);
-    const float scaleX = P.in.scale / P.out.scale;
-    const float clampMax = static_cast<float>(static_cast<int8_t>(P.out.max));
-    const float clampMin = P.relu ? P.out.zero : static_cast<float>(static_cast<int8_t>(P.out.min));
     const int kArea = P.kY * P.kX;
-    for (int b = 0; b < n; ++b) {
-      const float* xb = x + size_t(b) * ch * h * w;
-      std::fill(u.begin(), u.end(), padValue);
-      for (int k = 0; k < ch; ++k)
-        for (int iy = 0; iy < h; ++iy)
-          for (int ix = 0; ix < w; ++ix)
-            u[(size_t(k) * ph + iy + P.padY) * pw + ix + P.padX] =
-                quantize(xb[(size_t(k) * h + iy) * w + ix], P.in) + 128;
-      float* yb = y + size_t(b) * oc * oh * ow;
-      const int ocPerGroup = oc / P.group;
-      for (int o = 0; o < oc; ++o) {
-        const int g = o / ocPerGroup;
-        std::fill(acc.begin(), acc.end(), 0);
-        const int8_t* wo = P.weight.data() + size_t(o) * P.inPerGroup * kArea;
-        int32_t weightSum = 0;
-        for (int i = 0; i < P.inPerGroup * kArea; ++i) weightSum += wo[i];
-        for (int i = 0; i < P.inPerGroup; ++i) {
-          const int32_t* uc = u.data() + size_t(g * P.inPerGroup + i) * ph * pw;
-          for (int ky = 0; ky < P.kY; ++ky)
-            for (int kx = 0; kx < P.kX; ++kx) {
-              const int32_t wv = wo[(i * P.kY + ky) * P.kX + kx];
-              if (wv == 0) continue;
-              for (int oy = 0; oy < oh; ++oy) {
-                const int32_t* row = uc + size_t(oy * P.sY + ky * P.dY) * pw + kx * P.dX;
-                int32_t* a = acc.data() + size_t(oy) * ow;
-                for (int ox = 0; ox < ow; ++ox) a[ox] += wv * row[ox * P.sX];
-              }
-            }
-        }
-        float* yo = yb + size_t(o) * oh * ow;
-        if (P.depthwise) {
-          float ws = P.alpha[o];
-          if (std::fabs(ws) < 1e-6f) ws = 1e-6f;
-          const float scale = ws * scaleX;
-          const int32_t zeroFused = static_cast<int32_t>(P.out.zero / scale);
-          const float biasTerm = static_cast<float>(static_cast<int32_t>(P.bias[o] / (P.in.scale * ws))) -
-                                 static_cast<float>(weightSum) * (P.in.zero + 128.f) + static_cast<float>(zeroFused);
-          const int32_t biasInt = static_cast<int32_t>(biasTerm);
-          for (int k = 0; k < oh * ow; ++k) {
-            int v = roundHalfAway(static_cast<float>(acc[k] + biasInt) * scale);
-            v = std::min(std::max(v, static_cast<int>(clampMin)), static_cast<int>(clampMax));
-            yo[k] = dequantize(v, P.out);
-          }
-        } else {
-          const float kernelSum = static_cast<float>(weightSum) * P.alpha[o];
-          const float biasF = (P.bias[o] - kernelSum * (P.in.zero + 128.f) * P.in.scale) / P.out.scale + P.out.zero;
-          for (int k = 0; k < oh * ow; ++k) {
-            float f = static_cast<float>(acc[k]) * P.alpha[o];
-            f = f * scaleX;
-            f = f + biasF;
-            f = std::min(f, clampMax);
-            f = std::max(f, clampMin);
-            yo[k] = dequantize(roundHalfAway(f), P.out);
-          }
-        }
-      }
-    }
+    const int K = P.inPerGroup * kArea;
+    // Integer sums sum(w * u) are computed in floating point where that is exact: every product
+    // (|w| <= 128, u <= 255) and every partial sum is an integer, below 2^24 when K <= 512
+    // (float) and below 2^53 otherwise (double), so any summation order gives the int32 sum.
+    if (K <= kFloatExactTerms)
+      convInt8Sums<float>(P, x, n, ch, h, w, y, oc, oh, ow);
+    else
+      convInt8Sums<double>(P, x, n, ch, h, w, y, oc, oh, ow);
   });
 }
 

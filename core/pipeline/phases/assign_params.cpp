@@ -6,6 +6,8 @@
 // negative are left to run in float.
 #include "phases.hpp"
 
+#include "../quality/float_ops.hpp"
+
 #include "../compared_tensors.hpp"
 #include "../float_outputs.hpp"
 #include "../fused_relu_params.hpp"
@@ -55,6 +57,10 @@ void assignParams(const RunContext&, const RunSettings&, RunState& state) {
                             "then returns wrong maxima (it ranks every negative value above every "
                             "non-negative one)");
   }
+  // skip_quant_op_names: the listed ops' outputs stay float (../quality/float_ops.hpp).
+  for (const auto& name : keepSkippedOutputsFloat(graph, state.skip_ops, params))
+    summary.notes.push_back("op '" + name + "' is listed in skip_quant_op_names, but MNN passes its "
+                            "int8 input's parameters on to its output: it still runs in int8");
   summary.tensors_quantized = params.size();
 }
 

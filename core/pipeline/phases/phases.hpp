@@ -31,6 +31,7 @@ void debugReport(const RunContext& context, const RunSettings& settings, RunStat
 void biasCorrection(const RunContext& context, const RunSettings& settings, RunState& state);
 void htmlReport(const RunContext& context, const RunSettings& settings, RunState& state);
 void rewrite(const RunContext& context, const RunSettings& settings, RunState& state);
+void quality(const RunContext& context, const RunSettings& settings, RunState& state);
 void publish(const RunContext& context, const RunSettings& settings, RunState& state);
 
 // A phase without per-sample progress reports itself as one step: (name, 0, 1) when it

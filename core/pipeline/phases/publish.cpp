@@ -3,6 +3,7 @@
 // together (OutputSet), and the summary reported (table on stdout, JSON to an embedding caller).
 #include "phases.hpp"
 
+#include "../quality/report.hpp"
 #include "../scale_dump.hpp"
 
 #include <iostream>
@@ -22,6 +23,9 @@ void publish(const RunContext& context, const RunSettings& settings, RunState& s
                                std::to_string(written.numOps()) + " ops read back, " +
                                std::to_string(expected_ops) + " written");
     state.outputs.add(settings.output + ".json", jsonText(scaleDump(*state.graph, state.params)));
+    summary.total_seconds = state.elapsedSeconds();
+    summary.peak_rss_kb = peakRssKb();
+    state.outputs.add(settings.output + ".report.json", jsonText(runReport(summary.toJson())));
     state.outputs.add(settings.output, std::move(model_bytes));  // the model last
     try {
       state.outputs.publish();
@@ -36,7 +40,7 @@ void publish(const RunContext& context, const RunSettings& settings, RunState& s
   if (!context.quiet) std::cout << summary.toTable() << std::flush;
   if (nlohmann::json* out = state.request.summary_out) {
     *out = summary.toJson();
-    if (settings.debug) (*out)["debug"] = debugJson(state.debug_rows);
+    if (settings.debug) (*out)["debug"] = int8DebugJson(state.debug_rows);
   }
 }
 

@@ -32,6 +32,7 @@ void rewrite(const RunContext& context, const RunSettings& settings, RunState& s
   if (settings.bias_correction) options.input_means = &state.input_means;
   RunSummary& summary = state.summary;
   summary.rewrite = rewriteQuantized(rewritten.net(), state.params, options);
+  state.rewrite_options = options;
   summary.phases.push_back({"quantize weights, rewrite", state.watch.lap(),
                             static_cast<uint64_t>(summary.rewrite.convolutions_quantized)});
   step.done();

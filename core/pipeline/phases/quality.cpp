@@ -1,0 +1,49 @@
+// Phase quality: evaluation of the model to write, per-op sensitivity and the quality target
+// (../quality/quality_phase.hpp). With target_cosine it may replace the rewritten model.
+#include "phases.hpp"
+
+#include "../quality/quality_phase.hpp"
+#include "../quality/recalibrate.hpp"
+
+namespace mnnq::phases {
+
+void quality(const RunContext&, const RunSettings&, RunState& state) {
+  QualityInputs in;
+  in.request = &state.request;
+  in.exec_options = &state.exec_options;
+  in.feed = &*state.feed;
+  in.usable_samples = &state.outcome.usable_samples;
+  in.skip = &state.skip_ops;
+  RunSummary& summary = state.summary;
+  in.configured.label = summary.feature_method;
+  in.configured.feature_method = summary.feature_method;
+  in.configured.equalization = summary.equalized_pairs > 0;
+  in.configured.bias_correction = state.request.settings.bias_correction;
+  in.configured.float_graph = &*state.graph;
+  in.configured.executor = &*state.executor;
+  in.configured.params = &state.params;
+  in.configured.rewrite = &state.rewrite_options;
+  Recalibrator recalibrate(state.request, *state.feed, state.exec_options, state.skip_ops);
+  in.calibrate_with = [&](const MethodSpec& spec) { return recalibrate(spec); };
+  QualityOutcome outcome = runQualityStep(in, serializeNet(state.rewritten->net()));
+  for (const auto& p : outcome.phases) summary.phases.push_back(p);
+  for (const auto& n : outcome.notes) summary.notes.push_back(n);
+  summary.quality_table = outcome.table();
+  summary.quality_json = outcome.json();
+  if (outcome.replacement) {
+    state.rewritten.emplace(Graph::fromBuffer(outcome.replacement->data(), outcome.replacement->size(),
+                                              state.request.settings.output));
+    summary.rewrite = outcome.replacement_report;
+  }
+  if (outcome.target_run && !outcome.target_reached) {
+    state.exit_status = kExitTargetMissed;
+    std::fprintf(stderr,
+                 "mnnq run: warning: QUALITY TARGET NOT REACHED: target_cosine %.6g, best model "
+                 "found %.6f (written to %s; exit status %d)\n",
+                 outcome.target_cosine, outcome.quality ? outcome.quality->worstCosineMean() : 0.0,
+                 state.request.settings.output.c_str(), kExitTargetMissed);
+  }
+  state.watch.lap();
+}
+
+}  // namespace mnnq::phases

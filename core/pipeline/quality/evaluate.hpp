@@ -1,0 +1,105 @@
+// Held-out quality of a quantized model: its outputs in MNN's int8 runtime (the executor's int8
+// simulation, the path `mnnq infer --int8` uses) against the float model's, on evaluation
+// samples. The float outputs are computed once and kept, so any number of quantized variants
+// (sensitivity, target search) can be evaluated against them.
+//
+// Per model output, over the evaluation samples:
+//   cosine_mean / cosine_min   sum(a*b) / (|a| |b|) per sample (a float, b int8), mean and worst;
+//                              1 when both are all zero, 0 when only one is, 0 for non-finite b
+//   rel_l2_mean                |b - a| / |a| per sample, averaged (|a| = 0: 0 if b = 0, else 1)
+//   top1_agreement             class-score outputs only: the fraction of rows whose arg max
+//                              agrees (rows of the same index across samples count once each)
+// A class-score output is a 2-D [N, C] float output with C >= 2 (a classifier's logits or
+// probabilities); other shapes (boxes, heat maps, [N, C, 1, 1]) get no top-1 figure.
+//
+// The result does not depend on the thread count: per-sample values are kept in sample slots
+// and summed in sample order.
+#pragma once
+
+#include "../progress.hpp"
+#include "../sample_feed.hpp"
+
+#include "mnnq/core/executor.hpp"
+#include "mnnq/core/graph.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mnnq {
+
+struct OutputQuality {
+  std::string name;
+  std::vector<int> shape;
+  double cosine_mean = 0;
+  double cosine_min = 0;
+  std::string worst_sample;  // name of the sample with cosine_min
+  double rel_l2_mean = 0;
+  bool class_scores = false;
+  double top1_agreement = 0;  // only meaningful when class_scores
+};
+
+struct QualityReport {
+  // Where the samples came from: "validation_path" (held out) or "calibration" (a spread subset
+  // of the calibration samples: in-sample, slightly optimistic).
+  std::string source;
+  std::string path;  // the folder of those samples
+  bool in_sample = false;
+  size_t samples = 0;  // evaluated (usable) samples
+  std::vector<OutputQuality> outputs;  // in the float model's output order
+
+  bool empty() const { return outputs.empty(); }
+  // The worst output's mean cosine (the figure target_cosine is compared with); 1 if no output.
+  double worstCosineMean() const;
+  const OutputQuality* worstOutput() const;
+};
+
+struct EvaluationOptions {
+  unsigned threads = 1;
+  bool quiet = false;
+  ProgressCallback progress;
+};
+
+class QualityEvaluator {
+ public:
+  // Runs the float model on `samples` of `feed` once (phase "evaluate: float reference") and
+  // keeps its outputs. Samples the feed rejects are left out. `exec_options` are the float
+  // executor's (input shapes of the feed); the quantized models are run with the same shapes.
+  QualityEvaluator(const Graph& float_model, const ExecutorOptions& exec_options, SampleFeed& feed,
+                   const std::vector<uint64_t>& samples, EvaluationOptions options);
+
+  // Runs `quantized` with the int8 simulation on the kept samples and compares. Outputs are
+  // matched by tensor name; an output the quantized model lacks is a std::runtime_error.
+  // `phase` labels the progress line (empty: no progress line).
+  // `threads` 0 = the evaluator's; 1 when the caller already runs one evaluation per thread.
+  QualityReport evaluate(const Graph& quantized, const std::string& phase, unsigned threads = 0) const;
+  // Same with an already built int8 executor over `quantized` (simulate_int8 on).
+  QualityReport evaluate(const Executor& int8_executor, const std::string& phase,
+                         unsigned threads = 0) const;
+
+  size_t sampleCount() const { return samples_.size(); }
+  const ExecutorOptions& executorOptions() const { return exec_options_; }
+
+ private:
+  SampleFeed& feed_;
+  ExecutorOptions exec_options_;
+  EvaluationOptions options_;
+  std::vector<uint64_t> samples_;             // usable samples, increasing
+  std::vector<std::string> output_names_;     // float model outputs, in order
+  std::vector<std::vector<int>> output_shapes_;
+  std::vector<std::vector<std::vector<float>>> reference_;  // [sample][output] values
+};
+
+// Cosine between two equally long vectors, as defined above (double accumulation).
+double outputCosine(const std::vector<float>& reference, const std::vector<float>& value);
+// Whether an output of this shape is treated as class scores (2-D, C >= 2).
+bool isClassScoreShape(const std::vector<int>& shape);
+
+// Summary lines ("  quality ...") and JSON (the report's "quality" object, schema in
+// report.hpp).
+std::string qualityTable(const QualityReport& report);
+nlohmann::json qualityJson(const QualityReport& report);
+
+}  // namespace mnnq
