@@ -52,16 +52,16 @@ class HistogramHook : public TensorHook {
 
 }  // namespace
 
-nlohmann::json tensorErrorJson(const Graph& graph, const Executor& executor, const std::vector<DebugRow>& rows) {
-  std::map<int, const DebugRow*> by_tensor;
-  for (const DebugRow& r : rows) by_tensor[r.tensor_id] = &r;
+nlohmann::json tensorErrorJson(const Graph& graph, const Executor& executor, const std::vector<Int8DebugRow>& rows) {
+  std::map<int, const Int8DebugRow*> by_tensor;
+  for (const Int8DebugRow& r : rows) by_tensor[r.tensor_id] = &r;
   const std::set<int> outputs(graph.outputs().begin(), graph.outputs().end());
   nlohmann::json list = nlohmann::json::array();
   std::set<int> done;
   auto add = [&](int t, const std::string& op, const std::string& type) {
     auto it = by_tensor.find(t);
     if (it == by_tensor.end() || !done.insert(t).second) return;
-    const DebugRow& r = *it->second;
+    const Int8DebugRow& r = *it->second;
     list.push_back({{"tensor", r.tensor}, {"op", op}, {"type", type}, {"is_output", outputs.count(t) > 0},
                     {"cosine", r.cosine}, {"overflow_ratio", r.overflow}, {"sqnr_db", r.sqnr_db}});
   };
@@ -74,16 +74,16 @@ nlohmann::json tensorErrorJson(const Graph& graph, const Executor& executor, con
 }
 
 nlohmann::json worstTensorHistograms(const Graph& graph, const Executor& executor, const TensorParams& params,
-                                     const std::vector<DebugRow>& rows, SampleFeed& feed,
+                                     const std::vector<Int8DebugRow>& rows, SampleFeed& feed,
                                      const std::vector<uint64_t>& samples) {
   // rows are worst first (debugReport's order).
-  std::vector<const DebugRow*> worst;
-  for (const DebugRow& r : rows) {
+  std::vector<const Int8DebugRow*> worst;
+  for (const Int8DebugRow& r : rows) {
     if (worst.size() == kHistogramTensors) break;
     if (params.count(r.tensor_id)) worst.push_back(&r);
   }
   std::map<int, HistogramHook::Stats> stats;
-  for (const DebugRow* r : worst) stats[r->tensor_id].counts.assign(kHistogramBins, 0);
+  for (const Int8DebugRow* r : worst) stats[r->tensor_id].counts.assign(kHistogramBins, 0);
   std::vector<uint64_t> chosen;
   for (uint64_t k : spreadSamples(samples.size(), kHistogramSamples)) chosen.push_back(samples[k]);
   std::map<int, Tensor> inputs;
@@ -101,7 +101,7 @@ nlohmann::json worstTensorHistograms(const Graph& graph, const Executor& executo
     }
   }
   nlohmann::json list = nlohmann::json::array();
-  for (const DebugRow* r : worst) {
+  for (const Int8DebugRow* r : worst) {
     const HistogramHook::Stats& s = stats[r->tensor_id];
     if (s.lo > s.hi) continue;  // never seen
     const mnnq_feature_params& p = params.at(r->tensor_id);

@@ -4,7 +4,7 @@
 // "tensor_error" and "histograms" (mnnq/core/html_report.hpp).
 #pragma once
 
-#include "debug_report.hpp"
+#include "quality/int8_debug.hpp"
 #include "sample_feed.hpp"
 #include "tensor_params.hpp"
 
@@ -21,9 +21,9 @@ constexpr size_t kHistogramSamples = 16;
 constexpr size_t kHistogramTensors = 4;
 constexpr int kHistogramBins = 64;
 
-nlohmann::json tensorErrorJson(const Graph& graph, const Executor& executor, const std::vector<DebugRow>& rows);
+nlohmann::json tensorErrorJson(const Graph& graph, const Executor& executor, const std::vector<Int8DebugRow>& rows);
 nlohmann::json worstTensorHistograms(const Graph& graph, const Executor& executor, const TensorParams& params,
-                                     const std::vector<DebugRow>& rows, SampleFeed& feed,
+                                     const std::vector<Int8DebugRow>& rows, SampleFeed& feed,
                                      const std::vector<uint64_t>& samples);
 
 }  // namespace mnnq

@@ -13,12 +13,16 @@ namespace mnnq::phases {
 void htmlReport(const RunContext& context, const RunSettings& settings, RunState& state) {
   if (!settings.html_report) return;
   // The debug rows, measured here on up to 32 spread samples when `debug` is off.
-  std::vector<DebugRow> rows = state.debug_rows;
+  std::vector<Int8DebugRow> rows = state.debug_rows;
   const std::vector<uint64_t>& usable = state.outcome.usable_samples;
   if (rows.empty()) {
     std::vector<uint64_t> samples;
     for (uint64_t k : spreadSamples(usable.size(), 32)) samples.push_back(usable[k]);
-    rows = mnnq::debugReport(*state.graph, *state.executor, state.params, *state.feed, samples, context);
+    Int8DebugOptions options;
+    options.threads = context.threads;
+    options.quiet = context.quiet;
+    options.progress = context.progress;
+    rows = int8DebugReport(*state.graph, *state.rewritten, state.exec_options, *state.feed, samples, options);
   }
   state.html_tensor_error = tensorErrorJson(*state.graph, *state.executor, rows);
   state.html_histograms =
