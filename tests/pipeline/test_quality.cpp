@@ -280,3 +280,23 @@ TEST_CASE("quality target: unreachable within the float bound, best model writte
   CHECK(boost::filesystem::exists(run.output));
   CHECK(t["int8_conv_mac_share"].get<double>() == 1.0);
 }
+
+TEST_CASE("quality: a run far below a usable quality says so in its notes", "[pipeline][quality]") {
+  const std::string dir = tempDir("quality-low");
+  const std::string model = writeModel(dir);
+  const std::string calib = writeSamples(dir, "calib", 0, 6);
+  // Features clamped to +-3 of 127 steps: every output loses most of its resolution.
+  const PipelineRun run =
+      runPipelineWith(model, {{"input_type", "npy"}, {"path", calib}, {"feature_clamp_value", 3}});
+  CHECK(run.status == 0);
+  const double worst = run.report["quality"]["worst_cosine_mean"].get<double>();
+  REQUIRE(worst < 0.98);
+  bool noted = false;
+  for (const auto& note : run.report["summary"]["notes"]) {
+    const std::string text = note.get<std::string>();
+    if (text.find("LOW QUALITY") != std::string::npos &&
+        text.find("'" + run.report["quality"]["worst_output"].get<std::string>() + "'") != std::string::npos)
+      noted = true;
+  }
+  CHECK(noted);
+}

@@ -3,7 +3,10 @@
 #include "phases.hpp"
 
 #include "../quality/quality_phase.hpp"
+#include "../quality/quality_warnings.hpp"
 #include "../quality/recalibrate.hpp"
+
+#include <cstdio>
 
 namespace mnnq::phases {
 
@@ -28,6 +31,10 @@ void quality(const RunContext&, const RunSettings&, RunState& state) {
   QualityOutcome outcome = runQualityStep(in, serializeNet(state.rewritten->net()));
   for (const auto& p : outcome.phases) summary.phases.push_back(p);
   for (const auto& n : outcome.notes) summary.notes.push_back(n);
+  for (const auto& w : qualityWarnings(outcome)) {
+    summary.notes.push_back(w);
+    std::fprintf(stderr, "mnnq run: warning: %s\n", w.c_str());
+  }
   summary.quality_table = outcome.table();
   summary.quality_json = outcome.json();
   if (outcome.replacement) {
