@@ -2,6 +2,7 @@
 // regular files, and a .npy header may not declare more data than the file holds: refused with
 // a message, without blocking and before allocating the declared size.
 #include "fixtures.hpp"
+#include "test_files.hpp"
 
 #include "mnnq/core/graph.hpp"
 #include "mnnq/core/tensor.hpp"
@@ -13,20 +14,6 @@
 #include <fstream>
 
 using namespace mnnq;
-
-namespace {
-
-std::string npyFile(const std::string& descr, const std::string& shape, size_t dataBytes) {
-  std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
-  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
-  header += '\n';
-  std::string file("\x93NUMPY\x01\x00", 8);
-  file.push_back(static_cast<char>(header.size() & 0xFF));
-  file.push_back(static_cast<char>(header.size() >> 8));
-  return file + header + std::string(dataBytes, '\0');
-}
-
-}  // namespace
 
 TEST_CASE("special inputs: FIFO as model or .npy input is refused without blocking") {
   const std::string dir = test::tempDir("special_fifo");
@@ -69,13 +56,13 @@ TEST_CASE("special inputs: FIFO as external weight file is refused") {
 TEST_CASE("special inputs: a .npy header declaring more than the file holds is refused before allocating") {
   const std::string dir = test::tempDir("special_npy");
   const std::string bomb = dir + "/bomb.npy";
-  std::ofstream(bomb, std::ios::binary) << npyFile("<f8", "(30000, 30000)", 1000);
+  std::ofstream(bomb, std::ios::binary) << test::npyBytes("<f8", "(30000, 30000)", std::string(1000, '\0'));
   CHECK_THROWS_WITH(readNpy(bomb), Catch::Contains("file is shorter than its header declares (7200000000 bytes of "
                                                    "data: 900000000 elements of <f8; the file holds 1000 bytes"));
   const std::string huge = dir + "/huge.npy";
-  std::ofstream(huge, std::ios::binary) << npyFile("<f4", "(2147483647, 2147483647, 2147483647)", 16);
+  std::ofstream(huge, std::ios::binary) << test::npyBytes("<f4", "(2147483647, 2147483647, 2147483647)", std::string(16, '\0'));
   CHECK_THROWS_WITH(readNpy(huge), Catch::Contains("array too large"));
   const std::string ok = dir + "/ok.npy";
-  std::ofstream(ok, std::ios::binary) << npyFile("<f4", "(2, 3)", 24);
+  std::ofstream(ok, std::ios::binary) << test::npyBytes("<f4", "(2, 3)", std::string(24, '\0'));
   CHECK(readNpy(ok).shape == std::vector<int>{2, 3});
 }

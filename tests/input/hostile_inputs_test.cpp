@@ -3,6 +3,7 @@
 // holds, non-float mean values. Each is skipped (or refused at create) with the reason, without
 // blocking and before anything of the declared size is allocated.
 #include "input_plugin_under_test.hpp"
+#include "test_files.hpp"
 
 #include "fixtures.hpp"
 
@@ -17,21 +18,12 @@
 #include <iterator>
 
 using mnnq::test::CallResult;
+using mnnq::test::readFile;
+using mnnq::test::writeFile;
 using mnnq::test::InputSourceUnderTest;
 using mnnq::test::ModelInputSpec;
 
 namespace {
-
-void writeFile(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
-  REQUIRE(out.good());
-}
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 // CRC-32 (ISO-HDLC, as in PNG chunks), bitwise.
 uint32_t crc32(const std::string& bytes) {
@@ -64,16 +56,6 @@ nlohmann::json imageConfig(const std::string& folder) {
   return {{"path", folder}, {"format", "RGB"}, {"width", 2}, {"height", 2}};
 }
 const std::vector<ModelInputSpec> kImage = {{"image", {1, 3, 2, 2}, MNNQ_LAYOUT_NCHW}};
-
-std::string npyHeader(const std::string& descr, const std::string& shape) {
-  std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
-  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
-  header += '\n';
-  std::string file("\x93NUMPY\x01\x00", 8);
-  file.push_back(static_cast<char>(header.size() & 0xFF));
-  file.push_back(static_cast<char>(header.size() >> 8));
-  return file + header;
-}
 
 }  // namespace
 
@@ -123,8 +105,8 @@ TEST_CASE("hostile images: mean or normal beyond float are refused at create") {
 
 TEST_CASE("hostile npy: a header claiming 30000x30000 float64 in a 1 KB file is skipped before allocating") {
   const std::string dir = mnnq::test::tempDir("hostile-npy");
-  writeFile(dir + "/a.npy", npyHeader("<f8", "(30000, 30000)") + std::string(1000, '\0'));
-  writeFile(dir + "/b.npy", npyHeader("<f4", "(1, 2)") + std::string(8, '\0'));
+  writeFile(dir + "/a.npy", mnnq::test::npyHeader("<f8", "(30000, 30000)") + std::string(1000, '\0'));
+  writeFile(dir + "/b.npy", mnnq::test::npyHeader("<f4", "(1, 2)") + std::string(8, '\0'));
   REQUIRE(::mkfifo((dir + "/c.npy").c_str(), 0600) == 0);
   const std::vector<ModelInputSpec> input = {{"x", {1, 2}, MNNQ_LAYOUT_NCHW}};
   InputSourceUnderTest source("input_npy", {{"path", dir}}, input);

@@ -3,6 +3,7 @@
 // output pixel onto a source pixel, so the output is the decoded source (16-bit samples keep
 // their high byte, as stb_image and MNN do).
 #include "input_plugin_under_test.hpp"
+#include "test_files.hpp"
 #include "png_encoder.hpp"
 
 #include "fixtures.hpp"
@@ -15,21 +16,12 @@
 #include <fstream>
 
 using mnnq::test::CallResult;
+using mnnq::test::readFile;
+using mnnq::test::writeFile;
 using mnnq::test::InputSourceUnderTest;
 using mnnq::test::ModelInputSpec;
 
 namespace {
-
-void writeFile(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
-  REQUIRE(out.good());
-}
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 nlohmann::json config(const std::string& folder, const std::string& format, int size = 2) {
   return {{"path", folder},    {"format", format},     {"mean", {0, 0, 0, 0}},

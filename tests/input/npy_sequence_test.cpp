@@ -1,6 +1,7 @@
 // npy and sequence samples for a two-input model (no real model needed: the plugin only sees the
 // input descriptions). Expected values are the numbers written into the sample files.
 #include "input_plugin_under_test.hpp"
+#include "test_files.hpp"
 
 #include "fixtures.hpp"
 
@@ -11,6 +12,8 @@
 #include <fstream>
 
 using mnnq::test::CallResult;
+using mnnq::test::readFile;
+using mnnq::test::writeFile;
 using mnnq::test::InputSourceUnderTest;
 using mnnq::test::ModelInputSpec;
 
@@ -18,24 +21,6 @@ namespace {
 
 const std::vector<ModelInputSpec> kTwoInputs = {{"tokens", {1, 4}, MNNQ_LAYOUT_NCHW},
                                                 {"mask", {1, 2, 3}, MNNQ_LAYOUT_NCHW}};
-
-void writeFile(const std::string& path, const std::string& bytes) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
-  REQUIRE(out.good());
-}
-
-// A version-1 .npy file: descr e.g. "<f4", values already encoded as raw little-endian bytes.
-std::string npy(const std::string& descr, const std::string& shape, const std::string& raw) {
-  std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
-  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
-  header += '\n';
-  std::string file("\x93NUMPY\x01\x00", 8);
-  file.push_back(static_cast<char>(header.size() & 0xFF));
-  file.push_back(static_cast<char>(header.size() >> 8));
-  return file + header + raw;
-}
 
 template <class T>
 std::string raw(const std::vector<T>& values) {
@@ -53,18 +38,18 @@ CallResult loadAt(const InputSourceUnderTest& s, uint64_t i, std::vector<std::ve
 TEST_CASE("npy samples drive a two-input model") {
   const std::string dir = mnnq::test::tempDir("input-npy");
   // s0: float32 with batch dimension.
-  writeFile(dir + "/s0/tokens.npy", npy("<f4", "(1, 4)", raw<float>({1.5f, -2, 3, 4})));
-  writeFile(dir + "/s0/mask.npy", npy("<f4", "(1, 2, 3)", raw<float>({0, 1, 0, 1, 1, 0})));
+  writeFile(dir + "/s0/tokens.npy", mnnq::test::npyBytes("<f4", "(1, 4)", raw<float>({1.5f, -2, 3, 4})));
+  writeFile(dir + "/s0/mask.npy", mnnq::test::npyBytes("<f4", "(1, 2, 3)", raw<float>({0, 1, 0, 1, 1, 0})));
   // s1: float64 and int32, batch dimension left out: converted.
-  writeFile(dir + "/s1/tokens.npy", npy("<f8", "(4,)", raw<double>({0.25, 7, 8, 9})));
-  writeFile(dir + "/s1/mask.npy", npy("<i4", "(2, 3)", raw<int32_t>({-1, 2, -3, 4, -5, 6})));
+  writeFile(dir + "/s1/tokens.npy", mnnq::test::npyBytes("<f8", "(4,)", raw<double>({0.25, 7, 8, 9})));
+  writeFile(dir + "/s1/mask.npy", mnnq::test::npyBytes("<i4", "(2, 3)", raw<int32_t>({-1, 2, -3, 4, -5, 6})));
   // s2: mask missing. s3: wrong shape. s4: truncated data. s5: a stray file.
-  writeFile(dir + "/s2/tokens.npy", npy("<f4", "(1, 4)", raw<float>({1, 2, 3, 4})));
-  writeFile(dir + "/s3/tokens.npy", npy("<f4", "(1, 5)", raw<float>({1, 2, 3, 4, 5})));
-  writeFile(dir + "/s3/mask.npy", npy("<f4", "(1, 2, 3)", raw<float>({0, 1, 0, 1, 1, 0})));
-  writeFile(dir + "/s4/tokens.npy", npy("<f4", "(1, 4)", raw<float>({1, 2})));
-  writeFile(dir + "/s4/mask.npy", npy("<f4", "(1, 2, 3)", raw<float>({0, 1, 0, 1, 1, 0})));
-  writeFile(dir + "/s5.npy", npy("<f4", "(1, 4)", raw<float>({1, 2, 3, 4})));
+  writeFile(dir + "/s2/tokens.npy", mnnq::test::npyBytes("<f4", "(1, 4)", raw<float>({1, 2, 3, 4})));
+  writeFile(dir + "/s3/tokens.npy", mnnq::test::npyBytes("<f4", "(1, 5)", raw<float>({1, 2, 3, 4, 5})));
+  writeFile(dir + "/s3/mask.npy", mnnq::test::npyBytes("<f4", "(1, 2, 3)", raw<float>({0, 1, 0, 1, 1, 0})));
+  writeFile(dir + "/s4/tokens.npy", mnnq::test::npyBytes("<f4", "(1, 4)", raw<float>({1, 2})));
+  writeFile(dir + "/s4/mask.npy", mnnq::test::npyBytes("<f4", "(1, 2, 3)", raw<float>({0, 1, 0, 1, 1, 0})));
+  writeFile(dir + "/s5.npy", mnnq::test::npyBytes("<f4", "(1, 4)", raw<float>({1, 2, 3, 4})));
 
   InputSourceUnderTest source("input_npy", {{"path", dir}}, kTwoInputs);
   REQUIRE(source.count() == 6);
@@ -91,8 +76,8 @@ TEST_CASE("npy samples drive a two-input model") {
 
 TEST_CASE("npy: single-input models take plain .npy files; unknown dims come from the data or inputs") {
   const std::string dir = mnnq::test::tempDir("input-npy1");
-  writeFile(dir + "/a.npy", npy("<f4", "(1, 3)", raw<float>({1, 2, 3})));
-  writeFile(dir + "/b.npy", npy("<f4", "(1, 3)", raw<float>({4, 5, 6})));
+  writeFile(dir + "/a.npy", mnnq::test::npyBytes("<f4", "(1, 3)", raw<float>({1, 2, 3})));
+  writeFile(dir + "/b.npy", mnnq::test::npyBytes("<f4", "(1, 3)", raw<float>({4, 5, 6})));
   writeFile(dir + "/notes.txt", "hello");
   const std::vector<ModelInputSpec> dynamic = {{"x", {-1, -1}, MNNQ_LAYOUT_NCHW}};
   InputSourceUnderTest fromData("input_npy", {{"path", dir}}, dynamic);
