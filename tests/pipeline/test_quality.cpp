@@ -300,3 +300,42 @@ TEST_CASE("quality: a run far below a usable quality says so in its notes", "[pi
   }
   CHECK(noted);
 }
+
+TEST_CASE("quality: a float model whose output ignores the input is reported as broken",
+          "[pipeline][quality]") {
+  const std::string dir = tempDir("quality-constant");
+  // x -> conv (all weights 0, bias 1..4) -> out: the same output for every sample.
+  schema::NetT net;
+  net.tensorName = {"x", "out"};
+  net.sourceType = schema::NetSource_ONNX;
+  auto input = std::make_unique<schema::OpT>();
+  input->name = "x";
+  input->type = schema::OpType_Input;
+  input->outputIndexes = {0};
+  auto p = std::make_unique<schema::InputT>();
+  p->dims = {1, kIn, kH, kW};
+  p->dformat = schema::MNN_DATA_FORMAT_NCHW;
+  input->main.type = schema::OpParameter_Input;
+  input->main.value = p.release();
+  net.oplists.push_back(std::move(input));
+  auto conv = conv1x1("dead", 0, 1, std::vector<float>(kOut * kIn, 0.0f));
+  conv->main.AsConvolution2D()->bias = {1, 2, 3, 4};
+  net.oplists.push_back(std::move(conv));
+  net.outputName = {"out"};
+  net.tensorNumber = 2;
+  const std::string model = dir + "/constant.mnn";
+  saveNet(net, model);
+  const std::string calib = writeSamples(dir, "calib", 0, 4);
+  const PipelineRun run = runPipelineWith(model, {{"input_type", "npy"}, {"path", calib}});
+  CHECK(run.status == 0);
+  bool noted = false;
+  for (const auto& note : run.report["summary"]["notes"])
+    if (note.get<std::string>().find("output(s) 'out' are identical for all 4 evaluation samples") !=
+        std::string::npos)
+      noted = true;
+  CHECK(noted);
+  // The three-branch model's outputs depend on the input: no such note.
+  const PipelineRun sane = runPipelineWith(writeModel(dir), {{"input_type", "npy"}, {"path", calib}});
+  for (const auto& note : sane.report["summary"]["notes"])
+    CHECK(note.get<std::string>().find("float model itself looks broken") == std::string::npos);
+}

@@ -92,6 +92,47 @@ QualityEvaluator::QualityEvaluator(const Graph& float_model, const ExecutorOptio
   }
 }
 
+std::vector<std::string> QualityEvaluator::floatReferenceProblems() const {
+  std::string constant, non_finite;  // quoted output names
+  double constant_max_abs = 0;
+  auto append = [](std::string& list, const std::string& name) {
+    list += (list.empty() ? "'" : ", '") + name + "'";
+  };
+  for (size_t o = 0; o < output_names_.size(); ++o) {
+    bool finite = true;
+    bool all_same = reference_.size() >= 2;
+    double max_abs = 0;
+    for (size_t k = 0; k < reference_.size(); ++k) {
+      const std::vector<float>& v = reference_[k][o];
+      for (float x : v) {
+        if (!std::isfinite(x)) finite = false;
+        else max_abs = std::max(max_abs, static_cast<double>(std::fabs(x)));
+      }
+      if (all_same && k > 0 && v != reference_[0][o]) all_same = false;
+    }
+    if (!finite) {
+      append(non_finite, output_names_[o]);
+    } else if (all_same) {
+      append(constant, output_names_[o]);
+      constant_max_abs = std::max(constant_max_abs, max_abs);
+    }
+  }
+  std::vector<std::string> problems;
+  const std::string samples = std::to_string(reference_.size()) + " evaluation samples";
+  if (!non_finite.empty())
+    problems.push_back("the float model's output(s) " + non_finite + " hold non-finite values on the " +
+                       samples + ": the float model itself looks broken");
+  if (!constant.empty()) {
+    char magnitude[48];
+    std::snprintf(magnitude, sizeof magnitude, "%.3g", constant_max_abs);
+    problems.push_back("the float model's output(s) " + constant + " are identical for all " + samples +
+                       " (largest |value| " + magnitude +
+                       "): they do not depend on the input, so the float model itself looks broken "
+                       "and int8 figures against it mean little");
+  }
+  return problems;
+}
+
 QualityReport QualityEvaluator::evaluate(const Graph& quantized, const std::string& phase,
                                          unsigned threads) const {
   ExecutorOptions options = exec_options_;

@@ -80,6 +80,10 @@ class QualityEvaluator {
                          unsigned threads = 0) const;
 
   size_t sampleCount() const { return samples_.size(); }
+  // Signs that the float model itself is broken, one line per kind, naming the outputs: values
+  // that are not finite, or (over two or more samples) values identical for every sample, i.e.
+  // outputs that do not depend on the input. Int8 figures against such outputs mean little.
+  std::vector<std::string> floatReferenceProblems() const;
   const ExecutorOptions& executorOptions() const { return exec_options_; }
 
  private:

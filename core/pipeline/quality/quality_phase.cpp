@@ -119,6 +119,7 @@ QualityOutcome runQualityStep(const QualityInputs& in, const std::vector<uint8_t
   if (evaluator.sampleCount() == 0)
     throw std::runtime_error("quality evaluation: none of the " + std::to_string(set.samples.size()) +
                              " evaluation samples could be loaded (" + set.path + ")");
+  outcome.float_problems = evaluator.floatReferenceProblems();
   const Graph written_graph = Graph::fromBuffer(written.data(), written.size(), request.settings.output);
   QualityReport quality = evaluator.evaluate(written_graph, "evaluate");
   label(quality, set);

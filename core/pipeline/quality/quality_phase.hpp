@@ -89,6 +89,8 @@ struct QualityOutcome {
   std::optional<std::vector<uint8_t>> replacement;
   RewriteReport replacement_report;
   std::vector<std::string> notes;
+  // QualityEvaluator::floatReferenceProblems: the float model's own outputs look broken.
+  std::vector<std::string> float_problems;
   std::vector<PhaseTiming> phases;
 
   std::string table() const;      // summary lines

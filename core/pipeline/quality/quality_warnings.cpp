@@ -14,7 +14,7 @@ std::string figure(double v) {
 }  // namespace
 
 std::vector<std::string> qualityWarnings(const QualityOutcome& outcome) {
-  std::vector<std::string> warnings;
+  std::vector<std::string> warnings = outcome.float_problems;
   if (!outcome.quality || outcome.quality->empty()) return warnings;
   const QualityReport& q = *outcome.quality;
   const OutputQuality* worst = q.worstOutput();

@@ -16,7 +16,8 @@ constexpr double kLowQualityCosine = 0.98;
 // A target run warns when the configured method is this much below the best method it tried.
 constexpr double kMethodGapCosine = 0.01;
 
-// The warnings for `outcome` (empty when there is nothing to say).
+// The warnings for `outcome` (empty when there is nothing to say): the float model's own
+// problems first (outcome.float_problems), then the quality rules above.
 std::vector<std::string> qualityWarnings(const QualityOutcome& outcome);
 
 }  // namespace mnnq
