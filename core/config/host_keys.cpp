@@ -64,6 +64,9 @@ const mnnq_config_key kHostKeys[] = {
      0, 1024},
     {"shards", MNNQ_VALUE_INT, "16",
      "sample i goes to shard i % shards; results depend on this, never on threads", 1, 4096},
+    {"scales_from", MNNQ_VALUE_STRING, nullptr,
+     "scale table to quantize from instead of calibrating (<output>.table.json of an earlier run, "
+     "edited or not); relative to the config file's folder", 1, 0},
     {"input_cache_mb", MNNQ_VALUE_INT, "512",
      "MiB of decoded samples kept between calibration passes (0 = decode in every pass)", 0,
      1048576},
@@ -81,7 +84,8 @@ const std::vector<ConfigKeySpec>& hostConfigKeys() {
 }
 
 bool isPathKey(const std::string& key) {
-  return key == "model" || key == "output" || key == "path" || key == "validation_path";
+  return key == "model" || key == "output" || key == "path" || key == "validation_path" ||
+         key == "scales_from";
 }
 
 }  // namespace mnnq

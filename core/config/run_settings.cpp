@@ -29,6 +29,7 @@ RunSettings runSettingsFrom(const nlohmann::json& values) {
   s.bias_correction = required(values, "bias_correction").get<bool>();
   if (values.contains("cross_layer_equalization"))
     s.cross_layer_equalization = values["cross_layer_equalization"].get<bool>();
+  if (values.contains("scales_from")) s.scales_from = values["scales_from"].get<std::string>();
   for (const auto& name : required(values, "skip_quant_op_names"))
     s.skip_op_names.push_back(name.get<std::string>());
   s.threads = required(values, "threads").get<unsigned>();

@@ -12,6 +12,7 @@ namespace {
 
 constexpr phases::Phase kPhases[] = {
     phases::load,
+    phases::scaleTable,
     phases::equalize,
     phases::calibrate,
     phases::assignParams,

@@ -141,6 +141,10 @@ RunConfig prepareRunConfig(const ConfigFile& file, const PluginRegistry& registr
   // MNN: used_sample_num wins over used_image_num when both are given.
   if (!raw.contains("used_sample_num")) values["used_sample_num"] = values["used_image_num"];
 
+  if (values.contains("scales_from") && values.contains("target_cosine"))
+    throw ConfigError(file.path + ": keys 'scales_from' and 'target_cosine' cannot be combined: the "
+                      "quality target calibrates other methods, a scale table replaces calibration");
+
   checkInputs(values["inputs"], file.path);
   run.values = values;
   run.settings = runSettingsFrom(values);

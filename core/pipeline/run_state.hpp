@@ -8,6 +8,7 @@
 #include "bias_correction.hpp"
 #include "quality/int8_debug.hpp"
 #include "rewrite.hpp"
+#include "scale_table.hpp"
 #include "run_summary.hpp"
 #include "sample_feed.hpp"
 #include "tensor_params.hpp"
@@ -19,6 +20,7 @@
 #include "mnnq/core/plugin_handles.hpp"
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -64,6 +66,15 @@ struct RunState {
   std::optional<CalibratorHandle> calibrator;
   std::optional<WeightQuantizerHandle> weights;
 
+  // scale_table: what the run's table says about it (always), and with scales_from the table
+  // read (its tensor entries are checked in calibrate, once the calibrated tensors are known)
+  ScaleTableHeader table_header;
+  std::optional<ScaleTable> table;
+  std::optional<ScaleTableFile> table_file;
+
+  // equalize: the factors applied, per pair (for the scale table)
+  std::vector<AppliedEqualization> equalization;
+
   // calibrate
   std::optional<Executor> executor;  // over the (equalised) graph
   std::optional<CalibrationTensors> tensors;
@@ -71,6 +82,7 @@ struct RunState {
 
   // assign_params
   TensorParams params;  // graph tensor -> the parameters that are written
+  std::map<int, std::string> left_float;  // calibrated tensors without parameters -> why
 
   // debug_report adds side files, publish the scale dump and then the model (last): written
   // together, all or none (mnnq/core/output_set.hpp)
@@ -92,6 +104,7 @@ struct RunState {
   // quality (quality/quality_phase.hpp): may replace `rewritten`
   std::string quality_table;
   int exit_status = 0;  // 3 when target_cosine was not reached
+  bool target_replaced = false;  // target_cosine wrote another calibration than the configured one
 };
 
 }  // namespace mnnq

@@ -33,6 +33,7 @@ nlohmann::json RunSummary::toJson() const {
   j["output"] = output;
   j["feature_quantize_method"] = feature_method;
   j["weight_quantize_method"] = weight_method;
+  j["scales_from"] = scales_from.empty() ? nlohmann::json(nullptr) : nlohmann::json(scales_from);
   j["samples"] = {{"total", samples_total}, {"used", samples_used}, {"skipped", skipped.size()}};
   nlohmann::json skipped_list = nlohmann::json::array();
   for (const auto& s : skipped) skipped_list.push_back({{"sample", s.name}, {"reason", s.reason}});
@@ -70,7 +71,8 @@ std::string RunSummary::toTable() const {
   };
   row("model", model);
   row("output", output);
-  row("methods", "features " + feature_method + ", weights " + weight_method);
+  row("methods", (scales_from.empty() ? "features " + feature_method : "features from scale table " + scales_from) +
+                     ", weights " + weight_method);
   row("samples", std::to_string(samples_used) + " used of " + std::to_string(samples_total) +
                      (skipped.empty() ? "" : ", " + std::to_string(skipped.size()) + " skipped"));
   row("tensors", std::to_string(tensors_quantized) + " quantized of " +

@@ -17,6 +17,7 @@ struct RunSummary {
   std::string output;
   std::string feature_method;
   std::string weight_method;
+  std::string scales_from;  // the scale table the parameters came from, "" when calibrated
   uint64_t samples_total = 0;
   uint64_t samples_used = 0;
   std::vector<SkippedSample> skipped;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -15,13 +16,9 @@ namespace {
 constexpr const char* kFormat = "mnnq-scale-table";
 constexpr int kVersion = 1;
 
-// JSON numbers are written with 17 significant digits, so float -> double -> text -> double
-// -> float gives the same float back: a table read back reproduces the run's bytes.
-nlohmann::json floats(const std::vector<float>& v) {
-  nlohmann::json a = nlohmann::json::array();
-  for (float x : v) a.push_back(static_cast<double>(x));
-  return a;
-}
+// Floats are written as the double of the same value, in the shortest text that reads back as
+// that double, so float -> double -> text -> double -> float gives the same float back: a table
+// read back reproduces the run's bytes.
 
 std::string entryName(const char* list, size_t index, const nlohmann::json& entry, const char* key) {
   std::string s = std::string(list) + "[" + std::to_string(index) + "]";
@@ -85,44 +82,112 @@ class Checker {
 
 }  // namespace
 
-nlohmann::json scaleTableJson(const Graph& graph, const ScaleTableInfo& info,
-                              const std::vector<CalibrationTensor>& calibrated, const TensorParams& params,
-                              const std::map<int, std::string>& left_float,
-                              const std::vector<AppliedEqualization>& equalization,
-                              const ChannelMeans& input_means) {
-  nlohmann::json j;
+std::string modelFingerprint(const Graph& graph) {
+  const std::vector<uint8_t> bytes = serializeNet(graph.net());
+  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a, 64 bits
+  for (uint8_t b : bytes) {
+    h ^= b;
+    h *= 0x100000001b3ull;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "fnv1a64:%016llx", static_cast<unsigned long long>(h));
+  return text;
+}
+
+nlohmann::json scaleTableConfig(const nlohmann::json& config, const std::vector<std::string>& weight_keys) {
+  nlohmann::json facts = nlohmann::json::object();
+  for (const char* key : {"quant_bits", "weight_quantize_method"})
+    if (config.contains(key)) facts[key] = config[key];
+  std::vector<std::string> skip;
+  if (config.contains("skip_quant_op_names"))
+    for (const auto& name : config["skip_quant_op_names"]) skip.push_back(name.get<std::string>());
+  std::sort(skip.begin(), skip.end());
+  skip.erase(std::unique(skip.begin(), skip.end()), skip.end());
+  facts["skip_quant_op_names"] = skip;
+  for (const std::string& key : weight_keys)
+    if (config.contains(key)) facts[key] = config[key];
+  return facts;
+}
+
+nlohmann::ordered_json scaleTableJson(const Graph& graph, const ScaleTableHeader& header,
+                                      const std::vector<CalibrationTensor>& calibrated,
+                                      const TensorParams& params,
+                                      const std::map<int, std::string>& left_float,
+                                      const std::vector<AppliedEqualization>& equalization,
+                                      const ChannelMeans& input_means) {
+  // Integral values (zero points, min, max) as integers, the rest as doubles.
+  const auto number = [](float v) {
+    return v == std::floor(v) && std::fabs(v) < 1e9f ? nlohmann::ordered_json(static_cast<long long>(v))
+                                                      : nlohmann::ordered_json(static_cast<double>(v));
+  };
+  nlohmann::ordered_json j;
   j["format"] = kFormat;
   j["version"] = kVersion;
-  j["model"] = info.model;
-  j["feature_quantize_method"] = info.feature_method;
-  j["samples"] = info.samples;
-  nlohmann::json tensors = nlohmann::json::array();
+  j["model"] = header.model;
+  j["model_fingerprint"] = header.fingerprint;
+  j["config"] = nlohmann::ordered_json::parse(header.config.dump());
+  j["calibration"] = nlohmann::ordered_json::parse(header.calibration.dump());
+  nlohmann::ordered_json tensors = nlohmann::ordered_json::array();
   for (const CalibrationTensor& c : calibrated) {
+    nlohmann::ordered_json entry;
+    entry["name"] = c.name;
     const auto p = params.find(c.tensor);
     if (p != params.end()) {
-      tensors.push_back({{"name", c.name},
-                         {"scale", static_cast<double>(p->second.scale)},
-                         {"zero", static_cast<double>(p->second.zero)},
-                         {"min", static_cast<double>(p->second.min)},
-                         {"max", static_cast<double>(p->second.max)}});
+      entry["scale"] = static_cast<double>(p->second.scale);
+      entry["zero"] = number(p->second.zero);
+      entry["min"] = number(p->second.min);
+      entry["max"] = number(p->second.max);
     } else {
       const auto why = left_float.find(c.tensor);
-      tensors.push_back({{"name", c.name},
-                         {"float", true},
-                         {"reason", why == left_float.end() ? "no parameters from the calibrator" : why->second}});
+      entry["float"] = true;
+      entry["reason"] = why == left_float.end() ? "no parameters from the calibrator" : why->second;
     }
+    tensors.push_back(std::move(entry));
   }
   j["tensors"] = std::move(tensors);
-  nlohmann::json eq = nlohmann::json::array();
-  for (const auto& e : equalization) eq.push_back({{"tensor", graph.tensorName(e.tensor)}, {"factors", floats(e.factors)}});
+  nlohmann::ordered_json eq = nlohmann::ordered_json::array();
+  for (const auto& e : equalization) {
+    nlohmann::ordered_json entry;
+    entry["tensor"] = graph.tensorName(e.tensor);
+    entry["factors"] = nlohmann::ordered_json::array();
+    for (float f : e.factors) entry["factors"].push_back(static_cast<double>(f));
+    eq.push_back(std::move(entry));
+  }
   j["equalization"] = std::move(eq);
-  nlohmann::json bias = nlohmann::json::array();
-  for (const auto& [tensor, means] : input_means) bias.push_back({{"tensor", graph.tensorName(tensor)}, {"means", means}});
+  nlohmann::ordered_json bias = nlohmann::ordered_json::array();
+  for (const auto& [tensor, means] : input_means) {
+    nlohmann::ordered_json entry;
+    entry["tensor"] = graph.tensorName(tensor);
+    entry["means"] = means;
+    bias.push_back(std::move(entry));
+  }
   j["bias_correction"] = std::move(bias);
   return j;
 }
 
+std::string scaleTableText(const nlohmann::ordered_json& table) {
+  // One line per member and per list entry, so a table reads and edits line by line.
+  const auto dump = [](const nlohmann::ordered_json& v) {
+    return v.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  };
+  std::string out = "{\n";
+  size_t member = 0;
+  for (const auto& [key, value] : table.items()) {
+    out += " " + dump(nlohmann::ordered_json(key)) + ": ";
+    if (value.is_array() && !value.empty()) {
+      out += "[\n";
+      for (size_t i = 0; i < value.size(); ++i) out += "  " + dump(value[i]) + (i + 1 < value.size() ? ",\n" : "\n");
+      out += " ]";
+    } else {
+      out += dump(value);
+    }
+    out += ++member < table.size() ? ",\n" : "\n";
+  }
+  return out + "}\n";
+}
+
 ScaleTableFile readScaleTableFile(const std::string& path, const Graph& graph,
+                                  const ScaleTableHeader& expected,
                                   const std::vector<EqualizationPair>& pairs, ScaleTable& table) {
   ScaleTableFile out;
   out.file = path;
@@ -132,19 +197,54 @@ ScaleTableFile readScaleTableFile(const std::string& path, const Graph& graph,
   if (!in) throw ConfigError(path + ": cannot read the scale table (key 'scales_from')");
   std::ostringstream text;
   text << in.rdbuf();
+  const std::string content = text.str();
   try {
-    out.json = nlohmann::json::parse(text.str());
+    out.json = nlohmann::json::parse(content);
   } catch (const nlohmann::json::parse_error& e) {
     check.fail("", std::string("not valid JSON: ") + e.what());
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number beyond double's range ("number overflow parsing '1e999'"): named with its line.
+    const std::string what = e.what();
+    const size_t open = what.find('\''), close = what.rfind('\'');
+    std::string where;
+    if (open != std::string::npos && close > open) {
+      const std::string token = what.substr(open + 1, close - open - 1);
+      const size_t at = content.find(token);
+      if (at != std::string::npos)
+        where = "line " + std::to_string(1 + std::count(content.begin(), content.begin() + at, '\n'));
+      check.fail(where, "number " + token + " is not finite (beyond the range of a double)");
+    }
+    check.fail("", std::string("a number is out of range: ") + e.what());
   }
   const nlohmann::json& j = out.json;
-  check.onlyKeys("", j, {"format", "version", "model", "feature_quantize_method", "samples", "tensors",
-                         "equalization", "bias_correction"});
+  check.onlyKeys("", j, {"format", "version", "model", "model_fingerprint", "config", "calibration",
+                         "tensors", "equalization", "bias_correction"});
   if (check.string("", j, "format") != kFormat)
     check.fail("", "'format' must be \"" + std::string(kFormat) + "\" (a table written by mnnq run)");
-  if (!j["version"].is_number_integer() || j["version"].get<int>() != kVersion)
-    check.fail("", "'version' " + j["version"].dump() + " is not supported (this mnnq reads version " +
+  const nlohmann::json& version = check.field("", j, "version");
+  if (!version.is_number_integer() || version.get<long long>() != kVersion)
+    check.fail("", "'version' " + version.dump() + " is not supported (this mnnq reads version " +
                        std::to_string(kVersion) + ")");
+  if (check.string("", j, "model_fingerprint") != expected.fingerprint)
+    check.fail("model_fingerprint", "the table was made for another model (" +
+                                        j["model_fingerprint"].get<std::string>() + ", from '" +
+                                        (j.contains("model") && j["model"].is_string() ? j["model"].get<std::string>() : std::string("?")) +
+                                        "'); this run's model has " + expected.fingerprint);
+  const nlohmann::json& config = check.field("", j, "config");
+  if (!config.is_object()) check.fail("config", "expected an object, found " + config.dump());
+  for (const auto& [key, value] : expected.config.items()) {
+    if (!config.contains(key))
+      check.fail("config", "missing '" + key + "' (this run uses " + value.dump() + ")");
+    if (config[key] != value)
+      check.fail("config." + key, "the table was made with " + config[key].dump() + ", this run uses " +
+                                      value.dump() + " (it decides the written weights)");
+  }
+  for (const auto& [key, value] : config.items())
+    if (!expected.config.contains(key))
+      check.fail("config." + key, "not a setting of this run's weight quantizer (" +
+                                      expected.config.value("weight_quantize_method", std::string("?")) + ")");
+  if (j.contains("calibration") && !j["calibration"].is_object())
+    check.fail("calibration", "expected an object, found " + j["calibration"].dump());
   check.array("", j, "tensors");
   for (const char* list : {"equalization", "bias_correction"})
     if (j.contains(list)) check.array("", j, list);

@@ -15,6 +15,7 @@
 #include "../scale_sharing.hpp"
 
 #include <cmath>
+#include <set>
 
 namespace mnnq::phases {
 
@@ -24,6 +25,15 @@ void assignParams(const RunContext&, const RunSettings&, RunState& state) {
   const CalibrationTensors& tensors = *state.tensors;
   RunSummary& summary = state.summary;
   TensorParams& params = state.params;
+  if (state.table) {  // scales_from: the table's parameters as they are (they were written so)
+    params = state.table->params;
+    state.left_float = state.table->left_float;
+    for (const auto& [tensor, reason] : state.left_float)
+      summary.tensors_without_params.push_back(graph.tensorName(tensor) + ": " + reason);
+    summary.tensors_quantized = params.size();
+    return;
+  }
+  std::set<int> from_calibrator;
   for (size_t i = 0; i < tensors.size(); ++i) {
     const mnnq_feature_params& p = state.outcome.params[i];
     if (!p.valid) continue;
@@ -34,6 +44,7 @@ void assignParams(const RunContext&, const RunSettings&, RunState& state) {
       continue;
     }
     params[tensors.tensors()[i].tensor] = p;
+    from_calibrator.insert(tensors.tensors()[i].tensor);
   }
   if (state.calibrator->sharesScales()) shareScales(graph, executor.executionOrder(), params);
   if (const int n = zeroPointsAtFusedRelu(graph, params))
@@ -62,6 +73,20 @@ void assignParams(const RunContext&, const RunSettings&, RunState& state) {
     summary.notes.push_back("op '" + name + "' is listed in skip_quant_op_names, but MNN passes its "
                             "int8 input's parameters on to its output: it still runs in int8");
   summary.tensors_quantized = params.size();
+
+  // Why each calibrated tensor without parameters has none (the scale table's "reason").
+  for (const CalibrationTensor& c : tensors.tensors()) {
+    if (params.count(c.tensor)) continue;
+    std::string reason;
+    const std::string prefix = c.name + ": ";
+    for (const auto& line : summary.tensors_without_params)
+      if (line.compare(0, prefix.size(), prefix) == 0) reason = line.substr(prefix.size());
+    if (reason.empty())
+      reason = from_calibrator.count(c.tensor)
+                   ? "output of an op in skip_quant_op_names, or passed on from one"
+                   : "no parameters from the calibrator";
+    state.left_float[c.tensor] = reason;
+  }
 }
 
 }  // namespace mnnq::phases

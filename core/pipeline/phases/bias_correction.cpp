@@ -15,6 +15,10 @@ constexpr size_t kBiasSamples = 32;
 }  // namespace
 
 void biasCorrection(const RunContext& context, const RunSettings& settings, RunState& state) {
+  if (state.table) {  // scales_from: the table's means (none when it was made without)
+    state.input_means = state.table->input_means;
+    return;
+  }
   if (!settings.bias_correction) return;
   const Graph& graph = *state.graph;
   const TensorParams& params = state.params;

@@ -12,6 +12,20 @@ void calibrate(const RunContext& context, const RunSettings& settings, RunState&
   RunSummary& summary = state.summary;
   const Executor& executor = state.executor.emplace(graph, state.exec_options);
   const CalibrationTensors& tensors = state.tensors.emplace(graph, executor, state.skip_ops);
+  summary.tensors_calibrated = tensors.size();
+  if (state.table) {  // scales_from: the table's entries instead of the calibrator's passes
+    const auto channels = [&](int tensor) {
+      const std::vector<int>& shape = executor.shape(tensor);
+      if (shape.size() < 2) return -1;
+      return executor.layout(tensor) == Layout::NHWC ? shape.back() : shape[1];
+    };
+    checkScaleTableTensors(*state.table_file, graph, tensors.tensors(), channels, *state.table);
+    // Every sample is offered to the quality evaluation, which leaves out those that fail.
+    state.outcome.usable_samples.resize(state.feed->count());
+    for (uint64_t i = 0; i < state.outcome.usable_samples.size(); ++i) state.outcome.usable_samples[i] = i;
+    summary.phases.push_back({"check scale table", state.watch.lap(), tensors.size()});
+    return;
+  }
 
   CalibrationOptions options{context, settings.shards};
   state.outcome =

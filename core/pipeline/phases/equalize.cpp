@@ -25,6 +25,18 @@ constexpr size_t kEqualizationSamples = 64;
 
 void equalize(const RunContext& context, const RunSettings& settings, RunState& state) {
   Graph& graph = *state.graph;
+  if (state.table) {  // scales_from: the table's factors, in the model's pair order
+    int applied = 0;
+    for (const auto& pair : findEqualizationPairs(graph))
+      for (const auto& e : state.table->equalization)
+        if (e.tensor == pair.tensor) {
+          applyEqualization(graph, pair, e.factors);
+          ++applied;
+        }
+    state.equalization = state.table->equalization;
+    state.summary.equalized_pairs = applied;
+    return;
+  }
   const bool by_default = equalizeByDefault(*state.calibrator);
   const bool on = settings.cross_layer_equalization.value_or(by_default);
   const std::vector<EqualizationPair> pairs = findEqualizationPairs(graph);
@@ -51,7 +63,9 @@ void equalize(const RunContext& context, const RunSettings& settings, RunState& 
     const auto found = ranges.find(pair.tensor);
     if (found == ranges.end() || found->second.max_abs.size() != static_cast<size_t>(pair.channels))
       continue;
-    applyEqualization(graph, pair, equalizationFactors(found->second.max_abs));
+    std::vector<float> factors = equalizationFactors(found->second.max_abs);
+    applyEqualization(graph, pair, factors);
+    state.equalization.push_back({pair.tensor, std::move(factors)});
     ++applied;
   }
   state.summary.equalized_pairs = applied;

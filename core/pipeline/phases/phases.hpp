@@ -3,6 +3,9 @@
 // own. Adding a phase: a file here, its declaration below, one line in kPhases (run.cpp).
 //
 //   load             model, skip list, input source, sample feed, calibrator, weight quantizer
+//   scale_table      the table's header (model fingerprint, config facts); with scales_from the
+//                    table is read and checked (then calibrate, equalize's measurement and
+//                    bias_correction's measurement are replaced by its values)
 //   equalize         cross-layer equalisation of conv -> depthwise pairs (edits the graph)
 //   calibrate        executor, calibrated tensors, the calibrator's passes and parameters
 //   assign_params    parameters per graph tensor: usable ranges, shared scales, tensors kept float
@@ -24,6 +27,7 @@ namespace mnnq::phases {
 using Phase = void (*)(const RunContext&, const RunSettings&, RunState&);
 
 void load(const RunContext& context, const RunSettings& settings, RunState& state);
+void scaleTable(const RunContext& context, const RunSettings& settings, RunState& state);
 void equalize(const RunContext& context, const RunSettings& settings, RunState& state);
 void calibrate(const RunContext& context, const RunSettings& settings, RunState& state);
 void assignParams(const RunContext& context, const RunSettings& settings, RunState& state);

@@ -10,6 +10,22 @@
 #include <stdexcept>
 
 namespace mnnq::phases {
+namespace {
+
+ScaleTableHeader tableHeader(const RunState& state) {
+  ScaleTableHeader header = state.table_header;
+  if (state.table) {  // scales_from: how the table that was read was made
+    if (state.table_file->json.contains("calibration"))
+      header.calibration = state.table_file->json["calibration"];
+  } else {
+    header.calibration = {{"feature_quantize_method", state.summary.feature_method},
+                          {"feature_clamp_value", state.request.config.value("feature_clamp_value", 127)},
+                          {"samples", state.summary.samples_used}};
+  }
+  return header;
+}
+
+}  // namespace
 
 void publish(const RunContext& context, const RunSettings& settings, RunState& state) {
   RunSummary& summary = state.summary;
@@ -22,6 +38,16 @@ void publish(const RunContext& context, const RunSettings& settings, RunState& s
       throw std::runtime_error("verification of " + settings.output + " failed: " +
                                std::to_string(written.numOps()) + " ops read back, " +
                                std::to_string(expected_ops) + " written");
+    if (!state.target_replaced) {
+      const nlohmann::ordered_json table =
+          scaleTableJson(*state.graph, tableHeader(state), state.tensors->tensors(), state.params,
+                         state.left_float, state.equalization, state.input_means);
+      state.outputs.add(settings.output + ".table.json", scaleTableText(table));
+    } else {
+      summary.notes.push_back("no scale table written: the quality target chose another calibration "
+                              "than the configured one (set the method and ops it names in the config "
+                              "to get a table)");
+    }
     state.outputs.add(settings.output + ".json", jsonText(scaleDump(*state.graph, state.params)));
     summary.total_seconds = state.elapsedSeconds();
     summary.peak_rss_kb = peakRssKb();

@@ -21,7 +21,7 @@ void quality(const RunContext&, const RunSettings&, RunState& state) {
   in.configured.label = summary.feature_method;
   in.configured.feature_method = summary.feature_method;
   in.configured.equalization = summary.equalized_pairs > 0;
-  in.configured.bias_correction = state.request.settings.bias_correction;
+  in.configured.bias_correction = state.request.settings.bias_correction || !state.input_means.empty();
   in.configured.float_graph = &*state.graph;
   in.configured.executor = &*state.executor;
   in.configured.params = &state.params;
@@ -41,6 +41,7 @@ void quality(const RunContext&, const RunSettings&, RunState& state) {
     state.rewritten.emplace(Graph::fromBuffer(outcome.replacement->data(), outcome.replacement->size(),
                                               state.request.settings.output));
     summary.rewrite = outcome.replacement_report;
+    state.target_replaced = true;
   }
   if (outcome.target_run && !outcome.target_reached) {
     state.exit_status = kExitTargetMissed;

@@ -29,7 +29,8 @@ void rewrite(const RunContext& context, const RunSettings& settings, RunState& s
     weights.quantize(d, r);
   };
   options.channels = [&](int tensor) { return channelsOf(executor, tensor); };
-  if (settings.bias_correction) options.input_means = &state.input_means;
+  // Empty unless bias_correction is on (or the scale table carries means).
+  if (!state.input_means.empty()) options.input_means = &state.input_means;
   RunSummary& summary = state.summary;
   summary.rewrite = rewriteQuantized(rewritten.net(), state.params, options);
   state.rewrite_options = options;

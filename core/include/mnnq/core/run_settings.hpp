@@ -23,6 +23,7 @@ struct RunSettings {
   bool bias_correction = false;
   // Not set when the config leaves it to the feature calibrator (equalizeByDefault).
   std::optional<bool> cross_layer_equalization;
+  std::string scales_from;  // absolute path of the scale table, "" = calibrate
   std::vector<std::string> skip_op_names;  // skip_quant_op_names, in the config's order
   unsigned threads = 1;  // resolved: 0 in the config = all cores; always >= 1
   unsigned shards = 1;
