@@ -14,7 +14,7 @@ const char* phaseUnit(const std::string& phase) {
   auto starts = [&](const char* prefix) { return phase.rfind(prefix, 0) == 0; };
   if (starts("calibrate") || starts("equalize") || starts("debug") || starts("bias correction"))
     return "samples";
-  if (starts("compute scales")) return "tensors";
+  if (starts("compute scales") || starts("check scale table")) return "tensors";
   if (starts("quantize weights")) return "convolutions";
   return "items";
 }
@@ -73,8 +73,12 @@ std::string RunSummary::toTable() const {
   row("output", output);
   row("methods", (scales_from.empty() ? "features " + feature_method : "features from scale table " + scales_from) +
                      ", weights " + weight_method);
-  row("samples", std::to_string(samples_used) + " used of " + std::to_string(samples_total) +
-                     (skipped.empty() ? "" : ", " + std::to_string(skipped.size()) + " skipped"));
+  if (scales_from.empty())
+    row("samples", std::to_string(samples_used) + " used of " + std::to_string(samples_total) +
+                       (skipped.empty() ? "" : ", " + std::to_string(skipped.size()) + " skipped"));
+  else
+    row("samples", "none calibrated (parameters from the scale table), " + std::to_string(samples_total) +
+                       " available");
   row("tensors", std::to_string(tensors_quantized) + " quantized of " +
                      std::to_string(tensors_calibrated) + " calibrated");
   row("convolutions", std::to_string(rewrite.convolutions_quantized) + " int8");
