@@ -1,6 +1,7 @@
 #include "scale_table.hpp"
 
 #include "mnnq/core/config.hpp"
+#include "mnnq/core/regular_file.hpp"
 #include "mnnq/core/suggest.hpp"
 
 #include <algorithm>
@@ -193,28 +194,19 @@ ScaleTableFile readScaleTableFile(const std::string& path, const Graph& graph,
   out.file = path;
   table.file = path;
   const Checker check(path);
+  // Read like a config file: a regular file (a FIFO would block), nesting at most 64 levels,
+  // no key twice in one object, errors with line and column.
+  const std::string irregular = notRegularFileReason(path);
+  if (!irregular.empty())
+    throw ConfigError(path + ": the scale table (key 'scales_from') " + irregular);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot read the scale table (key 'scales_from')");
   std::ostringstream text;
   text << in.rdbuf();
-  const std::string content = text.str();
   try {
-    out.json = nlohmann::json::parse(content);
-  } catch (const nlohmann::json::parse_error& e) {
-    check.fail("", std::string("not valid JSON: ") + e.what());
-  } catch (const nlohmann::json::out_of_range& e) {
-    // A number beyond double's range ("number overflow parsing '1e999'"): named with its line.
-    const std::string what = e.what();
-    const size_t open = what.find('\''), close = what.rfind('\'');
-    std::string where;
-    if (open != std::string::npos && close > open) {
-      const std::string token = what.substr(open + 1, close - open - 1);
-      const size_t at = content.find(token);
-      if (at != std::string::npos)
-        where = "line " + std::to_string(1 + std::count(content.begin(), content.begin() + at, '\n'));
-      check.fail(where, "number " + token + " is not finite (beyond the range of a double)");
-    }
-    check.fail("", std::string("a number is out of range: ") + e.what());
+    out.json = parseConfigText(text.str(), ConfigFormat::Json, path);
+  } catch (const ConfigError& e) {
+    throw ConfigError(std::string(e.what()) + " (reading the scale table)");
   }
   const nlohmann::json& j = out.json;
   check.onlyKeys("", j, {"format", "version", "model", "model_fingerprint", "config", "calibration",

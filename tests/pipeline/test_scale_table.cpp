@@ -12,6 +12,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -225,7 +227,7 @@ TEST_CASE("bad scale tables stop the run naming the file and the entry", "[pipel
     const std::string message = errorWith("rfb320", changes, path);
     // The table's lines are its entries: the line of the entry is named.
     const std::string line = std::to_string(1 + std::count(text.begin(), text.begin() + text.find("1e999"), '\n'));
-    CHECK_THAT(message, Catch::Contains(path) && Catch::Contains("line " + line + ": number 1e999 is not finite"));
+    CHECK_THAT(message, Catch::Contains(path + ":" + line + ":") && Catch::Contains("number '1e999' is out of range"));
   }
   SECTION("scale zero or negative") {
     for (double scale : {0.0, -0.5, 1e-50}) {
@@ -284,8 +286,19 @@ TEST_CASE("bad scale tables stop the run naming the file and the entry", "[pipel
   SECTION("not a table") {
     const std::string path = dir + "/broken.json";
     writeText(path, "{\"format\": \"mnnq-scale-table\", ");
-    CHECK_THAT(errorWith("rfb320", changes, path), Catch::Contains(path) && Catch::Contains("not valid JSON"));
-    CHECK_THAT(errorWith("rfb320", changes, dir + "/absent.json"), Catch::Contains("cannot read the scale table"));
+    CHECK_THAT(errorWith("rfb320", changes, path), Catch::Contains(path + ":1:") && Catch::Contains("invalid JSON") &&
+                                                       Catch::Contains("(reading the scale table)"));
+    CHECK_THAT(errorWith("rfb320", changes, dir + "/absent.json"),
+               Catch::Contains(dir + "/absent.json: the scale table (key 'scales_from') does not exist"));
+    CHECK_THAT(errorWith("rfb320", changes, dir), Catch::Contains("is a folder, not a regular file"));
+    const std::string fifo = dir + "/fifo.json";
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    CHECK_THAT(errorWith("rfb320", changes, fifo), Catch::Contains("is a FIFO (named pipe), not a regular file"));
+    const std::string twice = dir + "/twice.json";
+    std::string text = good.dump(1);
+    text.insert(text.find('{') + 1, "\"version\": 1,");
+    writeText(twice, text);
+    CHECK_THAT(errorWith("rfb320", changes, twice), Catch::Contains("key 'version' appears twice"));
   }
 }
 
