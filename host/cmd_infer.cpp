@@ -5,13 +5,18 @@
 // the config's input plugin (the preprocessing calibration uses; the model is the config's
 // unless --model is given). Writes every output as D/<name>.npy, the input made from a sample
 // as D/input.npy, and every intermediate float tensor with --dump-all. Names are made
-// file-safe by replacing characters outside [A-Za-z0-9._-] with '_'.
+// file-safe by replacing characters outside [A-Za-z0-9._-] with '_'. Files are published
+// through OutputSet (unique temporary files, removed on errors and signals; a replaced file
+// keeps its permissions; a non-regular path is refused before the forward): input and outputs
+// together after the forward, --dump-all tensors one by one as they are computed.
 #include "cli_plugins.hpp"
 #include "command.hpp"
 
 #include "mnnq/core/executor.hpp"
 #include "mnnq/core/model_inputs.hpp"
+#include "mnnq/core/npy_bytes.hpp"
 #include "mnnq/core/one_sample.hpp"
+#include "mnnq/core/output_set.hpp"
 #include "mnnq/core/plugin_handles.hpp"
 #include "mnnq/core/run_config.hpp"
 
@@ -21,6 +26,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <set>
 
 namespace mnnq::cli {
 namespace {
@@ -39,33 +45,88 @@ std::string fileSafe(const std::string& name) {
   return s;
 }
 
-// Writes every tensor it sees (the --dump-all view), named after the tensor.
+// The .npy file of each tensor infer may write: file-safe names, made unique (a name that two
+// tensors map to gets a hash of the full name for the later tensor; "input" is reserved for
+// the sample input made from --image).
+class OutputFiles {
+ public:
+  OutputFiles(const Graph& g, std::string dir, bool reserveInput) : dir_(std::move(dir)) {
+    if (reserveInput) taken_.insert("input");
+    for (int t = 0; t < g.numTensors(); ++t) {
+      std::string name = fileSafe(g.tensorName(t));
+      if (taken_.count(name)) {
+        char hash[17];
+        std::snprintf(hash, sizeof hash, "%016llx",
+                      static_cast<unsigned long long>(std::hash<std::string>{}(g.tensorName(t))));
+        name = name.substr(0, 180) + "_" + hash;
+      }
+      taken_.insert(name);
+      names_.push_back(name);
+    }
+  }
+  std::string tensorPath(int t) const { return dir_ + "/" + names_.at(static_cast<size_t>(t)) + ".npy"; }
+  std::string inputPath() const { return dir_ + "/input.npy"; }
+
+ private:
+  std::string dir_;
+  std::set<std::string> taken_;
+  std::vector<std::string> names_;
+};
+
+// Publishes one file now, through OutputSet (unique temporary file, renamed over the target).
+void publishOne(const std::string& path, const Tensor& value) {
+  OutputSet one;
+  one.add(path, encodeNpy(value));
+  one.publish();
+}
+
+// The --dump-all view: publishes every float tensor it sees as soon as it is computed (one file
+// at a time, so memory stays that of the forward); the graph outputs are left to the final set.
 class DumpHook : public TensorHook {
  public:
-  DumpHook(const Graph& g, std::string dir) : graph_(g), dir_(std::move(dir)) {}
+  DumpHook(const Graph& g, const OutputFiles& files) : graph_(g), files_(files) {}
   void onTensor(int tensor, Tensor& value) override {
-    writeNpy(dir_ + "/" + fileSafe(graph_.tensorName(tensor)) + ".npy", value);
+    if (std::find(graph_.outputs().begin(), graph_.outputs().end(), tensor) != graph_.outputs().end()) return;
+    publishOne(files_.tensorPath(tensor), value);
   }
 
  private:
   const Graph& graph_;
-  std::string dir_;
+  const OutputFiles& files_;
 };
 
-// One forward; writes the outputs (and with dumpAll every float tensor) to outDir.
+// One forward; publishes the outputs (with `sampleInput` as input.npy) together, and with
+// dumpAll every float tensor as it is computed. Every target is checked (absent or a regular
+// file) before the forward, so a FIFO or device at an output path fails at once.
 int runAndWrite(const Graph& graph, const std::map<int, Tensor>& inputs, const ExecutorOptions& opt,
-                const std::string& outDir, bool dumpAll) {
-  Executor executor(graph, opt);
+                const std::string& outDir, bool dumpAll, const Tensor* sampleInput) {
+  const OutputFiles files(graph, outDir, sampleInput != nullptr);
   boost::filesystem::create_directories(outDir);
-  DumpHook dump(graph, outDir);
+  if (sampleInput) OutputSet::checkTarget(files.inputPath());
+  if (dumpAll)
+    for (int t = 0; t < graph.numTensors(); ++t) OutputSet::checkTarget(files.tensorPath(t));
+  else
+    for (int t : graph.outputs()) OutputSet::checkTarget(files.tensorPath(t));
+
+  Executor executor(graph, opt);
+  DumpHook dump(graph, files);
   const auto outputs = executor.run(inputs, dumpAll ? &dump : nullptr);
 
+  // The input and the outputs in sets of at most OutputSet::kMaxFiles (one set for any model
+  // with fewer outputs).
+  std::vector<std::pair<std::string, const Tensor*>> results;
+  if (sampleInput) results.emplace_back(files.inputPath(), sampleInput);
+  for (const auto& [t, value] : outputs) results.emplace_back(files.tensorPath(t), &value);
+  for (size_t first = 0; first < results.size(); first += OutputSet::kMaxFiles) {
+    OutputSet set;
+    for (size_t k = first; k < std::min(results.size(), first + OutputSet::kMaxFiles); ++k)
+      set.add(results[k].first, encodeNpy(*results[k].second));
+    set.publish();
+  }
   for (const auto& [t, value] : outputs) {
-    const std::string path = outDir + "/" + fileSafe(graph.tensorName(t)) + ".npy";
-    writeNpy(path, value);
     std::cout << graph.tensorName(t) << " [";
     for (size_t k = 0; k < value.shape.size(); ++k) std::cout << (k ? "," : "") << value.shape[k];
-    std::cout << "] -> " << path << "\n";
+    std::cout << "] -> " << files.tensorPath(t) << "\n";
   }
   return kExitOk;
 }
@@ -120,9 +181,8 @@ int inferMain(const std::vector<std::string>& args) {
     OneSample sample = loadOneSample(graph, run, (*vm)["image"].as<std::string>());
     inputs = std::move(sample.inputs);
     for (const auto& [name, shape] : sample.input_shapes) opt.input_shapes[name] = shape;
-    boost::filesystem::create_directories(outDir);
-    writeNpy(outDir + "/input.npy", inputs.at(graph.inputs()[0]));
-    return runAndWrite(graph, inputs, opt, outDir, vm->count("dump-all") > 0);
+    const Tensor sampleInput = inputs.at(graph.inputs()[0]);
+    return runAndWrite(graph, inputs, opt, outDir, vm->count("dump-all") > 0, &sampleInput);
   }
   Graph graph = Graph::load((*vm)["model"].as<std::string>());
   for (const auto& spec : (*vm)["input"].as<std::vector<std::string>>()) {
@@ -142,7 +202,7 @@ int inferMain(const std::vector<std::string>& args) {
   }
   for (int t : graph.inputs())
     if (!inputs.count(t)) throw UsageError("no --input given for model input '" + graph.tensorName(t) + "'");
-  return runAndWrite(graph, inputs, opt, outDir, vm->count("dump-all") > 0);
+  return runAndWrite(graph, inputs, opt, outDir, vm->count("dump-all") > 0, nullptr);
 }
 
 }  // namespace mnnq::cli

@@ -4,6 +4,7 @@
 
 #include "mnnq/core/config.hpp"
 #include "mnnq/core/html_report.hpp"
+#include "mnnq/core/output_set.hpp"
 
 #include <boost/filesystem.hpp>
 
@@ -44,13 +45,11 @@ int reportMain(const std::vector<std::string>& args) {
     boost::filesystem::path p(in);
     out = (p.extension() == ".json" ? p.replace_extension(".html") : boost::filesystem::path(in + ".html")).string();
   }
-  const std::string temp = out + ".tmp";
-  {
-    std::ofstream html(temp, std::ios::binary | std::ios::trunc);
-    html << htmlReport(report);
-    if (!html) throw std::runtime_error("cannot write " + temp);
-  }
-  boost::filesystem::rename(temp, out);
+  // Through OutputSet: a unique temporary file (a fixed "<out>.tmp" name would follow a planted
+  // symlink), removed on errors and signals; a replaced report keeps its permissions.
+  OutputSet set;
+  set.add(out, htmlReport(report));
+  set.publish();
   std::cout << "wrote " << out << "\n";
   return kExitOk;
 }

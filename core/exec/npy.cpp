@@ -2,11 +2,13 @@
 // (reference outputs, inputs given on the command line, dumps). Reading goes through the one
 // .npy parser the input plugins use too (plugins/common/npy_file.hpp); floating-point arrays
 // become Float32 tensors, integer and bool arrays Int32 tensors.
+#include "mnnq/core/npy_bytes.hpp"
 #include "mnnq/core/regular_file.hpp"
 #include "mnnq/core/tensor.hpp"
 
 #include "npy_file.hpp"
 
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <stdexcept>
@@ -41,11 +43,11 @@ Tensor readNpy(const std::string& path) {
   return t;
 }
 
-void writeNpy(const std::string& path, const Tensor& tensor) {
+std::vector<uint8_t> encodeNpy(const Tensor& tensor) {
   const bool isFloat = tensor.dtype == DType::Float32;
   const int64_t n = tensor.elementCount();
   if (static_cast<int64_t>(isFloat ? tensor.f.size() : tensor.i.size()) != n)
-    throw std::runtime_error("writeNpy '" + path + "': data size does not match shape");
+    throw std::runtime_error("encodeNpy: data size does not match shape");
   std::string header = std::string("{'descr': '") + (isFloat ? "<f4" : "<i4") +
                        "', 'fortran_order': False, 'shape': (";
   for (size_t k = 0; k < tensor.shape.size(); ++k) {
@@ -59,18 +61,22 @@ void writeNpy(const std::string& path, const Tensor& tensor) {
   header.append((64 - unpadded % 64) % 64, ' ');
   header += '\n';
 
+  const uint16_t len = static_cast<uint16_t>(header.size());
+  const uint8_t prefix[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<uint8_t>(len & 0xff),
+                              static_cast<uint8_t>(len >> 8)};
+  std::vector<uint8_t> bytes(sizeof prefix + header.size() + static_cast<size_t>(n) * 4);
+  std::memcpy(bytes.data(), prefix, sizeof prefix);
+  std::memcpy(bytes.data() + sizeof prefix, header.data(), header.size());
+  const void* data = isFloat ? static_cast<const void*>(tensor.f.data()) : static_cast<const void*>(tensor.i.data());
+  if (n > 0) std::memcpy(bytes.data() + sizeof prefix + header.size(), data, static_cast<size_t>(n) * 4);
+  return bytes;
+}
+
+void writeNpy(const std::string& path, const Tensor& tensor) {
+  const std::vector<uint8_t> bytes = encodeNpy(tensor);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) throw std::runtime_error("writeNpy: cannot create '" + path + "'");
-  const uint16_t len = static_cast<uint16_t>(header.size());
-  const char prefix[8] = {'\x93', 'N', 'U', 'M', 'P', 'Y', 1, 0};
-  out.write(prefix, 8);
-  const char lenBytes[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
-  out.write(lenBytes, 2);
-  out.write(header.data(), static_cast<std::streamsize>(header.size()));
-  if (isFloat)
-    out.write(reinterpret_cast<const char*>(tensor.f.data()), static_cast<std::streamsize>(n * 4));
-  else
-    out.write(reinterpret_cast<const char*>(tensor.i.data()), static_cast<std::streamsize>(n * 4));
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   if (!out) throw std::runtime_error("writeNpy: write failed for '" + path + "'");
 }
 

@@ -18,7 +18,7 @@ namespace {
 
 // Temporary files alive right now, for the signal handler (fixed storage: the handler may only
 // call async-signal-safe functions).
-constexpr int kSlots = 16;
+constexpr int kSlots = static_cast<int>(OutputSet::kMaxFiles);
 constexpr size_t kPathBytes = 4096;
 char gTempPath[kSlots][kPathBytes];
 volatile std::sig_atomic_t gTempUsed[kSlots];

@@ -23,6 +23,7 @@
 // files.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -41,6 +42,9 @@ class OutputSet {
   OutputSet(const OutputSet&) = delete;
   OutputSet& operator=(const OutputSet&) = delete;
   ~OutputSet();
+
+  // publish() takes at most this many files (the signal handler's fixed table).
+  static constexpr size_t kMaxFiles = 16;
 
   void add(std::string path, std::vector<uint8_t> bytes);
   void add(std::string path, const std::string& text);
