@@ -71,7 +71,12 @@ class Temps {
     std::memset(&sa, 0, sizeof sa);
     sa.sa_handler = onSignal;
     sigemptyset(&sa.sa_mask);
-    for (size_t k = 0; k < sizeof kSignals / sizeof kSignals[0]; ++k) ::sigaction(kSignals[k], &sa, &old_[k]);
+    for (size_t k = 0; k < sizeof kSignals / sizeof kSignals[0]; ++k) {
+      ::sigaction(kSignals[k], nullptr, &old_[k]);
+      // An ignored signal stays ignored (nohup, a background job's SIGINT): catching it would
+      // turn it into a termination the caller asked not to have.
+      if (old_[k].sa_handler != SIG_IGN) ::sigaction(kSignals[k], &sa, nullptr);
+    }
   }
   ~Temps() {
     removeAll();

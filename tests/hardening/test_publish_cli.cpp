@@ -131,6 +131,98 @@ TEST_CASE("infer: a non-regular output path is refused before the forward and no
   CHECK(listing(out2) == std::vector<std::string>{"input.npy"});
 }
 
+namespace {
+
+// Starts `mnnq run --config CFG --threads 1`, waits until stderr shows the calibration's first
+// progress line, sends `sig`, and returns the wait status and the stderr seen.
+std::pair<int, std::string> interruptDuringCalibration(const std::string& config, int sig) {
+  int pipeFds[2];
+  REQUIRE(::pipe(pipeFds) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::dup2(pipeFds[1], 2);
+    const int devNull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devNull, 1);
+    ::close(pipeFds[0]);
+    ::close(pipeFds[1]);
+    ::unsetenv("MNNQ_PLUGIN_PATH");
+    // A shell running the tests in the background starts them with SIGINT ignored; exec keeps
+    // that. The run must see the signals as a user's terminal delivers them.
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::execl(MNNQ_EXE, MNNQ_EXE, "run", "--config", config.c_str(), "--threads", "1", static_cast<char*>(nullptr));
+    std::_Exit(127);
+  }
+  ::close(pipeFds[1]);
+  std::string err;
+  bool sent = false;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(pipeFds[0], buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    err.append(buffer, static_cast<size_t>(n));
+    // "calibrate pass 1/N   k/M": the run is reading samples; no output file is touched yet.
+    if (!sent && err.find("calibrate pass 1/") != std::string::npos) {
+      REQUIRE(::kill(child, sig) == 0);
+      sent = true;
+    }
+  }
+  ::close(pipeFds[0]);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  INFO(err);
+  REQUIRE(sent);
+  return {status, err};
+}
+
+}  // namespace
+
+TEST_CASE("run: SIGINT or SIGTERM during calibration leaves the previous output and side files intact") {
+  MNNQ_REQUIRE_FIXTURES();
+  const std::string dir = tempDir("run_signal");
+  nlohmann::json config = nlohmann::json::parse(readBytes(fixture("configs/mnist.json")));
+  config["model"] = fixture("models/mnist_lenet/mnist.mnn");
+  config["output"] = dir + "/out.mnn";
+  config["debug"] = true;  // more side files: <output>.debug.csv, <output>.debug.json
+  // The previous output: a complete run on 32 photos.
+  config["path"] = fixture("images/calib32");
+  writeBytes(dir + "/small.json", config.dump());
+  const CommandResult first = cli({"run", "--config", dir + "/small.json", "--quiet"});
+  INFO(first.err);
+  REQUIRE(first.status == 0);
+  REQUIRE(::chmod((dir + "/out.mnn").c_str(), 0640) == 0);
+  std::map<std::string, std::string> before;
+  for (const auto& name : listing(dir)) before[name] = readBytes(dir + "/" + name);
+  REQUIRE(before.count("out.mnn.json") == 1);
+  REQUIRE(before.count("out.mnn.debug.csv") == 1);
+  // The interrupted run: 251 photos, the calibration takes seconds.
+  config["path"] = fixture("images/calib");
+  writeBytes(dir + "/large.json", config.dump());
+  before["large.json"] = readBytes(dir + "/large.json");
+
+  for (int sig : {SIGINT, SIGTERM}) {
+    INFO("signal " << sig);
+    const auto [status, err] = interruptDuringCalibration(dir + "/large.json", sig);
+    INFO(err);
+    // Killed by the signal (the default action), or a non-zero exit: never a success.
+    CHECK(((WIFSIGNALED(status) && WTERMSIG(status) == sig) || (WIFEXITED(status) && WEXITSTATUS(status) != 0)));
+    CHECK_FALSE(hasTemporary(dir));
+    std::vector<std::string> names;
+    for (const auto& [name, bytes] : before) names.push_back(name);
+    CHECK(listing(dir) == names);
+    for (const auto& [name, bytes] : before) {
+      INFO(name);
+      CHECK(readBytes(dir + "/" + name) == bytes);
+    }
+    CHECK((modeOf(dir + "/out.mnn") & 07777) == 0640);
+  }
+}
+
 TEST_CASE("report: the HTML file is published through a unique temporary file, never a planted symlink") {
   MNNQ_REQUIRE_FIXTURES();
   const std::string dir = tempDir("report_publish");
