@@ -140,3 +140,22 @@ TEST_CASE("infer runs a quantized model with int8 semantics by default") {
   CHECK(cli({"infer", "--model", model, "--input", input, "--output-dir", dir + "/x", "--int8",
               "--dequantized"}).status == 2);
 }
+
+TEST_CASE("infer says when a file holds Winograd int8 convolutions it only approximates") {
+  MNNQ_REQUIRE_FIXTURES();
+  const std::string dir = tempDir("infer_winograd");
+  const std::string input = "0=" + fixture("references_int8/mnist/KL/faces_ultraface_1/input.npy");
+  // quantized.out's EMA file for mnist gives one convolution (op '24') Winograd int8 attributes.
+  const auto ema = cli({"infer", "--model", fixture("mnn_quantized/mnist/EMA/quant.mnn"), "--input", input,
+                        "--output-dir", dir + "/ema"});
+  CHECK(ema.status == 0);
+  CHECK_THAT(ema.err, Catch::Contains("1 convolution(s) ('24') carry MNN's Winograd int8 attributes"));
+  // The KL file has none; --dequantized does not run int8 at all.
+  const auto kl = cli({"infer", "--model", fixture("mnn_quantized/mnist/KL/quant.mnn"), "--input", input,
+                       "--output-dir", dir + "/kl"});
+  CHECK(kl.status == 0);
+  CHECK_THAT(kl.err, !Catch::Contains("Winograd"));
+  const auto deq = cli({"infer", "--model", fixture("mnn_quantized/mnist/EMA/quant.mnn"), "--input", input,
+                        "--output-dir", dir + "/deq", "--dequantized"});
+  CHECK_THAT(deq.err, !Catch::Contains("Winograd"));
+}
