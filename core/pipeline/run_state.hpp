@@ -7,6 +7,7 @@
 #include "calibration_tensors.hpp"
 #include "bias_correction.hpp"
 #include "quality/int8_debug.hpp"
+#include "quality/quality_phase.hpp"
 #include "rewrite.hpp"
 #include "scale_table.hpp"
 #include "run_summary.hpp"
@@ -104,7 +105,10 @@ struct RunState {
   // quality (quality/quality_phase.hpp): may replace `rewritten`
   std::string quality_table;
   int exit_status = 0;  // 3 when target_cosine was not reached
-  bool target_replaced = false;  // target_cosine wrote another calibration than the configured one
+  // target_cosine wrote another calibration than the configured one (or left ops float): what
+  // it was built from, for the scale table. `owner` keeps a recalibration alive.
+  std::optional<CalibratedModel> target_model;
+  std::set<std::string> target_float_ops;
 };
 
 }  // namespace mnnq

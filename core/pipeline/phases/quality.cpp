@@ -26,6 +26,7 @@ void quality(const RunContext&, const RunSettings&, RunState& state) {
   in.configured.executor = &*state.executor;
   in.configured.params = &state.params;
   in.configured.rewrite = &state.rewrite_options;
+  for (const auto& e : state.equalization) in.configured.equalization_factors.emplace_back(e.tensor, e.factors);
   Recalibrator recalibrate(state.request, *state.feed, state.exec_options, state.skip_ops);
   in.calibrate_with = [&](const MethodSpec& spec) { return recalibrate(spec); };
   QualityOutcome outcome = runQualityStep(in, serializeNet(state.rewritten->net()));
@@ -41,7 +42,8 @@ void quality(const RunContext&, const RunSettings&, RunState& state) {
     state.rewritten.emplace(Graph::fromBuffer(outcome.replacement->data(), outcome.replacement->size(),
                                               state.request.settings.output));
     summary.rewrite = outcome.replacement_report;
-    state.target_replaced = true;
+    state.target_model = outcome.replacement_model;
+    state.target_float_ops = outcome.replacement_float_ops;
   }
   if (outcome.target_run && !outcome.target_reached) {
     state.exit_status = kExitTargetMissed;

@@ -227,6 +227,8 @@ QualityOutcome runQualityStep(const QualityInputs& in, const std::vector<uint8_t
   outcome.int8_conv_mac_share = greedy.int8_conv_mac_share;
   if (!best_is_own || !greedy.float_ops.empty()) {
     outcome.replacement = variants.buildBytes(greedy.float_ops, &outcome.replacement_report);
+    outcome.replacement_model = best;
+    outcome.replacement_float_ops = greedy.float_ops;
   }
   outcome.quality = greedy.quality;
   outcome.greedy = std::move(greedy);

@@ -44,6 +44,9 @@ struct CalibratedModel {
   const Executor* executor = nullptr;      // float executor over float_graph
   const TensorParams* params = nullptr;    // written parameters (skip list applied)
   const RewriteOptions* rewrite = nullptr; // skip_ops = skip_quant_op_names
+  // Cross-layer equalisation factors applied to float_graph (per pair's middle tensor), for the
+  // scale table; empty without equalisation.
+  std::vector<std::pair<int, std::vector<float>>> equalization_factors;
   std::shared_ptr<void> owner;
 };
 
@@ -88,6 +91,10 @@ struct QualityOutcome {
   // The model to write when it is not the driver's own rewrite (target search chose another).
   std::optional<std::vector<uint8_t>> replacement;
   RewriteReport replacement_report;
+  // What the replacement was built from (for its scale table): the calibration and the ops
+  // left float on top of skip_quant_op_names.
+  std::optional<CalibratedModel> replacement_model;
+  std::set<std::string> replacement_float_ops;
   std::vector<std::string> notes;
   // QualityEvaluator::floatReferenceProblems: the float model's own outputs look broken.
   std::vector<std::string> float_problems;

@@ -30,6 +30,7 @@ struct Recalibrator::Calibration {
   bool means_done = false;
   ChannelMeans means;
   RewriteOptions plain, corrected;
+  std::vector<std::pair<int, std::vector<float>>> equalization;  // factors applied
 };
 
 Recalibrator::Recalibrator(const RunRequest& request, SampleFeed& feed, const ExecutorOptions& exec_options,
@@ -66,7 +67,9 @@ CalibratedModel Recalibrator::operator()(const MethodSpec& spec) {
       for (const auto& pair : pairs) {
         const auto found = ranges.find(pair.tensor);
         if (found == ranges.end() || found->second.max_abs.size() != static_cast<size_t>(pair.channels)) continue;
-        applyEqualization(graph, pair, equalizationFactors(found->second.max_abs));
+        std::vector<float> factors = equalizationFactors(found->second.max_abs);
+        applyEqualization(graph, pair, factors);
+        c->equalization.emplace_back(pair.tensor, std::move(factors));
       }
     }
     c->executor.emplace(graph, exec_options_);
@@ -144,6 +147,7 @@ CalibratedModel Recalibrator::operator()(const MethodSpec& spec) {
   model.executor = &*c.executor;
   model.params = &c.params;
   model.rewrite = spec.bias_correction ? &c.corrected : &c.plain;
+  model.equalization_factors = c.equalization;
   model.owner = slot;
   return model;
 }
