@@ -15,6 +15,8 @@
 #include "mnnq/core/graph.hpp"
 #include "mnnq/core/inspect.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -33,10 +35,31 @@ using namespace mnnq;
 
 struct Model {
   std::string path;
-  std::vector<uint8_t> bytes;   // the file
-  std::vector<uint8_t> packed;  // as loaded and re-serialised (external data inlined)
+  std::vector<uint8_t> bytes;    // the file
+  std::vector<uint8_t> packed;   // as loaded and re-serialised (external data inlined)
+  std::vector<uint8_t> reduced;  // packed with smaller input extents: the base of edited runs
+  int factor = 1;                // the spatial reduction of `reduced` (1: none ran)
+  double cost = 0;               // elements of all tensors of one forward of `reduced` + weights
 };
 std::vector<Model> gModels;
+// Byte 0 (low 7 bits) -> model: slot i < number of models is model i (the seeds of
+// run_graph.sh), the other slots go to the models in inverse proportion to their cost, so the
+// cheap models get most executions and every model keeps at least its own slot.
+std::vector<int> gSlots;
+
+// MNNQ_FUZZ_TIMES=1: one line per execution on stderr with the model and the seconds spent in
+// each phase (unpack, load, inspect, executor, forward), for profiling the harness.
+bool gTimes = false;
+struct PhaseTimer {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point last = Clock::now();
+  double t[5] = {0, 0, 0, 0, 0};
+  void lap(int k) {
+    const auto now = Clock::now();
+    t[k] += std::chrono::duration<double>(now - last).count();
+    last = now;
+  }
+};
 
 class Reader {
  public:
@@ -295,6 +318,84 @@ void fillInputs(Reader& r, const Executor& ex, std::map<int, Tensor>& inputs) {
   }
 }
 
+// Elements of every tensor one forward computes, plus the weights: the deterministic cost
+// proxy of an execution on this model (executor construction packs the weights, the forward
+// touches every tensor).
+double forwardCost(const Executor& ex, size_t bytes) {
+  double n = static_cast<double>(bytes) / 4;
+  for (int t = 0; t < ex.graph().numTensors(); ++t) {
+    double e = 1;
+    for (int d : ex.shape(t)) e *= d;
+    n += e;
+  }
+  return n;
+}
+
+// Plans `packed` (shape inference of every tensor, kernels); throws if the model does not plan.
+double planCost(const std::vector<uint8_t>& packed, size_t fileBytes) {
+  Graph graph = Graph::fromNet(std::unique_ptr<schema::NetT>(schema::GetNet(packed.data())->UnPack()), "seed");
+  Executor executor(graph, ExecutorOptions{});
+  return forwardCost(executor, fileBytes);
+}
+
+// The model with the spatial extents of its 4-D inputs divided by 8, 4 or 2 (at least 4), the
+// largest factor with which the unmodified model still plans: convolutional models run on
+// 1/64 of the pixels; models whose graph fixes the input size (reshapes to anchor counts,
+// fully connected heads) keep it. The edits then apply to this smaller model.
+void reduceInputs(Model& m) {
+  m.reduced = m.packed;
+  m.factor = 1;
+  for (int factor : {8, 4, 2}) {
+    std::unique_ptr<schema::NetT> net(schema::GetNet(m.packed.data())->UnPack());
+    bool changed = false;
+    for (auto& op : net->oplists) {
+      auto* in = op->main.AsInput();
+      if (op->type != schema::OpType_Input || !in || in->dims.size() != 4) continue;
+      // Channels last: declared NHWC, or NCHW-declared dims of a converted TF/ONNX model whose
+      // last extent is a channel count (blazeface_mp [1,128,128,3], mlsd [1,320,320,4]).
+      const bool nhwc = in->dformat == schema::MNN_DATA_FORMAT_NHWC || (in->dims[3] <= 4 && in->dims[1] > 4);
+      for (int axis : {nhwc ? 1 : 2, nhwc ? 2 : 3}) {
+        int& d = in->dims[static_cast<size_t>(axis)];
+        if (d > 4) {
+          d = std::max(4, d / factor);
+          changed = true;
+        }
+      }
+    }
+    if (!changed) break;
+    std::vector<uint8_t> packed = serializeNet(*net);
+    try {
+      const double cost = planCost(packed, m.bytes.size());
+      m.reduced = std::move(packed);
+      m.factor = factor;
+      m.cost = cost;
+      return;
+    } catch (const std::exception& e) {
+      if (gTimes) std::fprintf(stderr, "mnnq_fuzz_graph: %s with inputs / %d: %s\n", m.path.c_str(), factor, e.what());
+    }
+  }
+  m.cost = planCost(m.packed, m.bytes.size());
+}
+
+void buildSlots() {
+  const size_t n = gModels.size();
+  gSlots.clear();
+  for (size_t i = 0; i < n && i < 128; ++i) gSlots.push_back(static_cast<int>(i));
+  if (n >= 128) return;
+  double total = 0;
+  for (const Model& m : gModels) total += 1 / m.cost;
+  const size_t free = 128 - gSlots.size();
+  // Largest remainder: each model's share of the free slots, in inverse proportion to its cost.
+  std::vector<std::pair<double, int>> rest;
+  for (size_t i = 0; i < n; ++i) {
+    const double share = static_cast<double>(free) * (1 / gModels[i].cost) / total;
+    for (int k = 0; k < static_cast<int>(share); ++k) gSlots.push_back(static_cast<int>(i));
+    rest.emplace_back(share - std::floor(share), static_cast<int>(i));
+  }
+  std::stable_sort(rest.begin(), rest.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t k = 0; gSlots.size() < 128; ++k) gSlots.push_back(rest[k % rest.size()].second);
+}
+
 std::vector<uint8_t> readFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -303,6 +404,7 @@ std::vector<uint8_t> readFile(const std::string& path) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  gTimes = std::getenv("MNNQ_FUZZ_TIMES") != nullptr;
   const char* list = std::getenv("MNNQ_FUZZ_MODELS");
   if (!list || !*list) {
     std::fprintf(stderr, "mnnq_fuzz_graph: set MNNQ_FUZZ_MODELS to ':'-separated .mnn files (fuzz/run_graph.sh does)\n");
@@ -312,20 +414,38 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   std::string path;
   while (std::getline(ss, path, ':')) {
     if (path.empty()) continue;
-    Model m{path, readFile(path), {}};
+    Model m;
+    m.path = path;
+    m.bytes = readFile(path);
     if (m.bytes.empty()) {
       std::fprintf(stderr, "mnnq_fuzz_graph: cannot read %s\n", path.c_str());
       std::exit(2);
     }
     try {
       Graph g = Graph::fromBuffer(m.bytes.data(), m.bytes.size(), path);
-      m.packed = serializeNet(g.net());
-    } catch (const ModelError& e) {
-      std::fprintf(stderr, "mnnq_fuzz_graph: seed model does not load: %s\n", e.what());
+      // Unknown input extents (ppocr_cls: [1,3,-1,-1]) get concrete ones, as a config's
+      // `inputs` would give them: batch 1, every other unknown extent 64.
+      std::unique_ptr<schema::NetT> net(schema::GetNet(serializeNet(g.net()).data())->UnPack());
+      for (auto& op : net->oplists) {
+        auto* in = op->main.AsInput();
+        if (op->type != schema::OpType_Input || !in) continue;
+        for (size_t k = 0; k < in->dims.size(); ++k)
+          if (in->dims[k] < 0) in->dims[k] = k == 0 ? 1 : 64;
+      }
+      m.packed = serializeNet(*net);
+      reduceInputs(m);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "mnnq_fuzz_graph: seed model does not run: %s\n", e.what());
       std::exit(2);
     }
     gModels.push_back(std::move(m));
   }
+  buildSlots();
+  std::vector<int> slotCount(gModels.size(), 0);
+  for (int s : gSlots) ++slotCount[static_cast<size_t>(s)];
+  for (size_t i = 0; i < gModels.size(); ++i)
+    std::fprintf(stderr, "mnnq_fuzz_graph: model %zu %s: inputs / %d, cost %.3g, %d of 128 slots\n", i,
+                 gModels[i].path.c_str(), gModels[i].factor, gModels[i].cost, slotCount[i]);
   return 0;
 }
 
@@ -333,26 +453,45 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2 || gModels.empty()) return 0;
   Reader r(data, size);
   const uint8_t head = r.u8();
-  const Model& model = gModels[(head & 0x7f) % gModels.size()];
+  const Model& model = gModels[static_cast<size_t>(gSlots[(head & 0x7f) % gSlots.size()])];
   const bool simulateInt8 = (head & 0x80) != 0;
-  std::unique_ptr<schema::NetT> net(schema::GetNet(model.packed.data())->UnPack());
-  if (r.u8() != 0) applyEdits(r, *net);  // second byte 0: the unmodified model
+  PhaseTimer timer;
+  int reached = 0;
+  // Second byte 0: the unmodified model at the fixture's own input size (the UBSan check of
+  // every fixture model); otherwise the edits, applied to the reduced model.
+  const bool plain = r.u8() == 0;
+  std::unique_ptr<schema::NetT> net(schema::GetNet((plain ? model.packed : model.reduced).data())->UnPack());
+  if (!plain) applyEdits(r, *net);
+  timer.lap(0);
   try {
     Graph graph = Graph::fromNet(std::move(net), "fuzz.mnn");
+    timer.lap(1);
+    reached = 1;
     (void)inspectModel(graph, model.bytes.size());
+    timer.lap(2);
+    reached = 2;
     ExecutorOptions options;
     options.simulate_int8 = simulateInt8;
     Executor executor(graph, options);
+    timer.lap(3);
+    reached = 3;
     std::map<int, Tensor> inputs;
     fillInputs(r, executor, inputs);
     try {
       (void)executor.run(inputs);
+      reached = 5;
     } catch (const std::runtime_error& e) {
       // the executor's wrapper of kernel errors ("<source>: <op>: ...")
       if (std::string(e.what()).rfind("fuzz.mnn: ", 0) != 0) throw;
+      reached = 4;
     }
+    timer.lap(4);
   } catch (const ModelError&) {
   } catch (const UnsupportedOpsError&) {
   }
+  if (gTimes)
+    std::fprintf(stderr, "TIMES model %d int8 %d reached %d unpack %.4f load %.4f inspect %.4f executor %.4f forward %.4f\n",
+                 static_cast<int>(&model - gModels.data()), simulateInt8 ? 1 : 0, reached, timer.t[0], timer.t[1],
+                 timer.t[2], timer.t[3], timer.t[4]);
   return 0;
 }
