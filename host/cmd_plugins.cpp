@@ -16,11 +16,13 @@ namespace {
 nlohmann::json pluginJson(const LoadedPlugin& plugin) {
   nlohmann::json keys = nlohmann::json::array();
   for (const auto& key : plugin.keys()) keys.push_back(configKeyJson(key));
+  nlohmann::json host_keys = nlohmann::json::array();
+  for (const auto& key : plugin.hostKeys()) host_keys.push_back(configKeyJson(key));
   return {{"kind", kindShortName(plugin.kind())}, {"name", plugin.name()},
           {"version", plugin.version()},          {"abi", plugin.abiVersion()},
           {"description", plugin.description()},  {"file", plugin.file()},
           {"origin", originName(plugin.origin())}, {"flags", plugin.flags()},
-          {"keys", keys}};
+          {"keys", keys},                         {"host_keys", host_keys}};
 }
 
 std::string padded(std::string text, size_t width) {
@@ -28,9 +30,10 @@ std::string padded(std::string text, size_t width) {
   return text + " ";
 }
 
-void printKeys(const std::vector<ConfigKeySpec>& keys) {
+void printKeys(const std::vector<ConfigKeySpec>& keys,
+               const char* none = "  (no config keys of its own)\n") {
   if (keys.empty()) {
-    std::cout << "  (no config keys of its own)\n";
+    std::cout << none;
     return;
   }
   size_t name_width = 4, type_width = 4, default_width = 7;
@@ -43,7 +46,7 @@ void printKeys(const std::vector<ConfigKeySpec>& keys) {
             << padded("DEFAULT", default_width) << "MEANING\n";
   for (const auto& key : keys) {
     std::string meaning = key.help;
-    if (key.bounded || !key.choices.empty()) meaning += " (" + describeExpected(key) + ")";
+    if (key.bounded() || !key.choices.empty()) meaning += " (" + describeExpected(key) + ")";
     std::cout << "  " << padded(key.name, name_width) << padded(typeName(key.type), type_width)
               << padded(key.has_default ? key.default_value.dump() : "-", default_width) << meaning
               << "\n";
@@ -121,6 +124,8 @@ int showPlugin(const PluginRegistry& registry, const std::string& name, bool jso
               << "  file: " << plugin.file() << " (" << originName(plugin.origin()) << ")\n"
               << "config keys:\n";
     printKeys(plugin.keys());
+    std::cout << "host keys it reads (declared by the host; mnnq plugins show host):\n";
+    printKeys(plugin.hostKeys(), "  (none)\n");
   }
   return kExitOk;
 }

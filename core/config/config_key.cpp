@@ -30,8 +30,11 @@ std::string shortDump(const nlohmann::json& v) {
 }
 
 std::string boundsText(const ConfigKeySpec& spec) {
-  if (!spec.bounded) return "";
-  return " in [" + formatNumber(spec.min_value) + ", " + formatNumber(spec.max_value) + "]";
+  if (spec.has_min && spec.has_max)
+    return " in [" + formatNumber(spec.min_value) + ", " + formatNumber(spec.max_value) + "]";
+  if (spec.has_min) return " >= " + formatNumber(spec.min_value);
+  if (spec.has_max) return " <= " + formatNumber(spec.max_value);
+  return "";
 }
 
 std::string choicesText(const ConfigKeySpec& spec) {
@@ -40,30 +43,13 @@ std::string choicesText(const ConfigKeySpec& spec) {
   return text;
 }
 
-// Parses the "{A|B|C} rest of help" convention.
-std::vector<std::string> choicesFromHelp(const std::string& help) {
-  std::vector<std::string> choices;
-  if (help.empty() || help[0] != '{') return choices;
-  size_t close = help.find('}');
-  if (close == std::string::npos) return choices;
-  std::string list = help.substr(1, close - 1);
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t bar = list.find('|', start);
-    if (bar == std::string::npos) bar = list.size();
-    std::string item = list.substr(start, bar - start);
-    if (!item.empty()) choices.push_back(item);
-    start = bar + 1;
-  }
-  return choices;
-}
-
 // Checks one scalar element of a NUMBER/INT (list) value.
 std::string checkNumber(const ConfigKeySpec& spec, const nlohmann::json& v, bool integer) {
   if (!v.is_number() || (integer && !isIntegral(v))) return "not a number";
   double d = v.get<double>();
   if (!std::isfinite(d)) return "not a number";
-  if (spec.bounded && (d < spec.min_value || d > spec.max_value)) return "out of range";
+  if ((spec.has_min && d < spec.min_value) || (spec.has_max && d > spec.max_value))
+    return "out of range";
   return "";
 }
 
@@ -86,7 +72,9 @@ std::string typeName(mnnq_value_type type) {
 nlohmann::json configKeyJson(const ConfigKeySpec& spec) {
   nlohmann::json j = {{"name", spec.name}, {"type", typeName(spec.type)}, {"help", spec.help}};
   j["default"] = spec.has_default ? spec.default_value : nlohmann::json(nullptr);
-  if (spec.bounded) j["range"] = {spec.min_value, spec.max_value};
+  if (spec.has_min || spec.has_max)
+    j["range"] = {spec.has_min ? nlohmann::json(spec.min_value) : nlohmann::json(nullptr),
+                  spec.has_max ? nlohmann::json(spec.max_value) : nlohmann::json(nullptr)};
   if (!spec.choices.empty()) j["choices"] = spec.choices;
   return j;
 }
@@ -97,9 +85,9 @@ std::string describeExpected(const ConfigKeySpec& spec) {
     case MNNQ_VALUE_INT: text = "an integer" + boundsText(spec); break;
     case MNNQ_VALUE_NUMBER: text = "a number" + boundsText(spec); break;
     case MNNQ_VALUE_NUMBER_LIST:
-      text = "a list of numbers" + (spec.bounded ? " each" + boundsText(spec) : ""); break;
+      text = "a list of numbers" + (spec.bounded() ? " each" + boundsText(spec) : ""); break;
     case MNNQ_VALUE_INT_LIST:
-      text = "a list of integers" + (spec.bounded ? " each" + boundsText(spec) : ""); break;
+      text = "a list of integers" + (spec.bounded() ? " each" + boundsText(spec) : ""); break;
     case MNNQ_VALUE_BOOL: text = "true or false"; break;
     case MNNQ_VALUE_STRING:
       text = spec.choices.empty() ? "a string" : "one of " + choicesText(spec); break;
@@ -167,16 +155,27 @@ ConfigKeySpec toConfigKeySpec(const mnnq_config_key& key, const std::string& own
                                   std::to_string(static_cast<int>(key.type)));
   }
   spec.help = key.help ? key.help : "";
-  spec.bounded = key.min_value <= key.max_value;
+  if (key.flags & ~uint32_t(MNNQ_KEY_HAS_MIN | MNNQ_KEY_HAS_MAX))
+    throw std::invalid_argument("config key '" + spec.name + "' has unknown flags " +
+                                std::to_string(key.flags));
+  spec.has_min = (key.flags & MNNQ_KEY_HAS_MIN) != 0;
+  spec.has_max = (key.flags & MNNQ_KEY_HAS_MAX) != 0;
   spec.min_value = key.min_value;
   spec.max_value = key.max_value;
-  if (spec.type == MNNQ_VALUE_STRING || spec.type == MNNQ_VALUE_STRING_LIST) {
-    spec.choices = choicesFromHelp(spec.help);
-    // The "{A|B} " prefix is markup for the host; listings show the choices in their own words.
-    if (!spec.choices.empty()) {
-      const auto close = spec.help.find('}');
-      const auto text = spec.help.find_first_not_of(' ', close + 1);
-      spec.help = text == std::string::npos ? std::string() : spec.help.substr(text);
+  if ((spec.has_min && !std::isfinite(spec.min_value)) ||
+      (spec.has_max && !std::isfinite(spec.max_value)) ||
+      (spec.has_min && spec.has_max && spec.min_value > spec.max_value))
+    throw std::invalid_argument("config key '" + spec.name + "' has an empty or non-finite range");
+  if (key.num_choices > 0) {
+    if (spec.type != MNNQ_VALUE_STRING && spec.type != MNNQ_VALUE_STRING_LIST)
+      throw std::invalid_argument("config key '" + spec.name +
+                                  "' has choices but is not a string or list of strings");
+    if (!key.choices)
+      throw std::invalid_argument("config key '" + spec.name + "' has choices but choices is NULL");
+    for (uint32_t i = 0; i < key.num_choices; ++i) {
+      if (!key.choices[i] || !*key.choices[i])
+        throw std::invalid_argument("config key '" + spec.name + "' has an empty choice");
+      spec.choices.push_back(key.choices[i]);
     }
   }
   if (key.default_json) {

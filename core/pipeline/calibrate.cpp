@@ -3,15 +3,16 @@
 #include "progress.hpp"
 
 #include "mnnq/core/op_traits.hpp"
+#include "mnnq/core/parallel_for.hpp"
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cmath>
 #include <exception>
 #include <memory>
 #include <mutex>
 #include <map>
-#include <thread>
 
 namespace mnnq {
 namespace {
@@ -85,29 +86,6 @@ class PassHook : public TensorHook {
   uint64_t first_sample_ = 0;
   uint32_t batch_ = 1;
 };
-
-// Runs fn(worker) on `threads` threads and rethrows the first exception.
-template <class Fn>
-void runWorkers(unsigned threads, Fn fn) {
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto guarded = [&](unsigned worker) {
-    try {
-      fn(worker);
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(error_mutex);
-      if (!error) error = std::current_exception();
-    }
-  };
-  if (threads <= 1) {
-    guarded(0);
-  } else {
-    std::vector<std::thread> pool;
-    for (unsigned w = 0; w < threads; ++w) pool.emplace_back(guarded, w);
-    for (auto& t : pool) t.join();
-  }
-  if (error) std::rethrow_exception(error);
-}
 
 std::map<int, Tensor> concatBatch(const std::vector<std::map<int, Tensor>>& samples) {
   std::map<int, Tensor> batch;
@@ -202,27 +180,64 @@ CalibrationOutcome calibrate(const Graph& graph, const Executor& executor,
     uint64_t forwarded = 0;
 
     if (!sequential) {
-      std::atomic<size_t> next{0};
+      // Samples are loaded in parallel in any order, but each shard forwards (and so observes)
+      // its samples in increasing index order, whatever the thread count: a worker that loaded
+      // samples[k] waits for its shard's turn (turn[shard] == k). Samples are handed out in
+      // increasing k, so the shard's earliest pending sample is always held by a worker that
+      // is not waiting, and the wait ends.
+      std::vector<size_t> next_of_shard(samples.size(), samples.size());
+      std::vector<size_t> turn(shards, samples.size());
+      for (size_t k = samples.size(); k-- > 0;) {
+        const uint32_t shard = static_cast<uint32_t>(samples[k] % shards);
+        next_of_shard[k] = turn[shard];
+        turn[shard] = k;
+      }
+      std::mutex turn_mutex;
+      std::condition_variable turn_changed;
+      bool failed = false;
       std::atomic<uint64_t> done{0};
-      runWorkers(std::min<unsigned>(threads, static_cast<unsigned>(samples.size())),
-                 [&](unsigned) {
-                   PassHook hook(tensors, calibrator, pass, desc);
-                   std::map<int, Tensor> inputs;
-                   for (size_t k = next++; k < samples.size(); k = next++) {
-                     const uint64_t i = samples[k];
-                     if (!feed.load(i, inputs)) {
-                       usable[i] = 0;
-                       progress.advance();
-                       continue;
-                     }
-                     const uint32_t shard = static_cast<uint32_t>(i % shards);
-                     std::lock_guard<std::mutex> lock(shard_locks[shard]);
-                     hook.setBatch(shard, i, 1);
-                     exec->run(inputs, &hook);
-                     ++done;
-                     progress.advance();
-                   }
-                 });
+      const unsigned workers = std::min<unsigned>(threads, static_cast<unsigned>(samples.size()));
+      std::vector<std::unique_ptr<PassHook>> hooks(workers);
+      std::vector<std::map<int, Tensor>> worker_inputs(workers);
+      // A failing worker wakes the others, which then stop (the first error is rethrown).
+      auto fail = [&] {
+        {
+          std::lock_guard<std::mutex> lock(turn_mutex);
+          failed = true;
+        }
+        turn_changed.notify_all();
+      };
+      parallelFor(workers, samples.size(), [&](uint64_t k, unsigned worker) {
+        try {
+          if (!hooks[worker])
+            hooks[worker] = std::make_unique<PassHook>(tensors, calibrator, pass, desc);
+          const uint64_t i = samples[k];
+          const uint32_t shard = static_cast<uint32_t>(i % shards);
+          std::map<int, Tensor>& inputs = worker_inputs[worker];
+          const bool ok = feed.load(i, inputs);
+          {
+            std::unique_lock<std::mutex> lock(turn_mutex);
+            turn_changed.wait(lock, [&] { return failed || turn[shard] == k; });
+            if (failed) return;
+          }
+          if (ok) {
+            hooks[worker]->setBatch(shard, i, 1);
+            exec->run(inputs, hooks[worker].get());
+            ++done;
+          } else {
+            usable[i] = 0;
+          }
+          progress.advance();
+          {
+            std::lock_guard<std::mutex> lock(turn_mutex);
+            turn[shard] = next_of_shard[k];
+          }
+          turn_changed.notify_all();
+        } catch (...) {
+          fail();
+          throw;
+        }
+      });
       forwarded = done.load();
     } else {
       // Decode a window of samples in parallel, then forward them in order on this thread.
@@ -234,10 +249,8 @@ CalibrationOutcome calibrate(const Graph& graph, const Executor& executor,
         const size_t end = std::min(samples.size(), start + window);
         std::vector<std::map<int, Tensor>> loaded(end - start);
         std::vector<char> ok(end - start, 0);
-        std::atomic<size_t> next{start};
-        runWorkers(std::min<unsigned>(threads, static_cast<unsigned>(end - start)), [&](unsigned) {
-          for (size_t k = next++; k < end; k = next++)
-            ok[k - start] = feed.load(samples[k], loaded[k - start]) ? 1 : 0;
+        parallelFor(threads, end - start, [&](uint64_t k, unsigned) {
+          ok[k] = feed.load(samples[start + k], loaded[k]) ? 1 : 0;
         });
         for (size_t k = start; k < end; ++k) {
           progress.advance();

@@ -114,11 +114,7 @@ RunConfig prepareRunConfig(const ConfigFile& file, const PluginRegistry& registr
   if (!values.contains("output"))
     throw ConfigError(file.path + ": no output file: set key 'output' or give --output");
   // Sources that read files declare `path`; an in-process one (Python samples) has none.
-  const auto& source_keys = run.input_source->keys();
-  const bool source_reads_path =
-      std::any_of(source_keys.begin(), source_keys.end(),
-                  [](const ConfigKeySpec& key) { return key.name == "path"; });
-  if (!values.contains("path") && source_reads_path)
+  if (!values.contains("path") && run.input_source->readsKey("path"))
     throw ConfigError(file.path + ": key 'path' (folder of calibration samples) is required");
   if (values["model"] == values["output"])
     throw ConfigError(file.path + ": output " + values["output"].get<std::string>() +

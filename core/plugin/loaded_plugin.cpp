@@ -2,6 +2,8 @@
 // functions other than the entry is called.
 #include "mnnq/core/plugin_registry.hpp"
 
+#include "mnnq/core/config.hpp"
+
 #include <boost/dll/library_info.hpp>
 #include <boost/dll/shared_library.hpp>
 
@@ -14,10 +16,11 @@
 namespace mnnq {
 namespace {
 
-// Smallest struct sizes a plugin built for ABI 1 can report: up to the end of the last field
-// that ABI 1 defines. A plugin built later against a header with appended fields reports more;
+// Smallest struct sizes a plugin built for ABI 2 can report: up to the end of the last field
+// that ABI 2 defines. A plugin built later against a header with appended fields reports more;
 // the host copies what it knows and treats the rest as absent.
-constexpr size_t kInfoMinSize = offsetof(mnnq_plugin_info, vtable) + sizeof(void*);
+constexpr size_t kInfoMinSize = offsetof(mnnq_plugin_info, num_host_keys) + sizeof(uint32_t);
+constexpr size_t kKeyMinSize = offsetof(mnnq_config_key, num_choices) + sizeof(uint32_t);
 constexpr size_t kCalibratorMinSize = offsetof(mnnq_calibrator_vtbl, destroy) + sizeof(void*);
 constexpr size_t kWeightMinSize = offsetof(mnnq_weight_quantizer_vtbl, destroy) + sizeof(void*);
 constexpr size_t kInputMinSize = offsetof(mnnq_input_source_vtbl, destroy) + sizeof(void*);
@@ -144,6 +147,10 @@ std::shared_ptr<LoadedPlugin> LoadedPlugin::fromInfo(const mnnq_plugin_info& inf
       requireFunction(file, reinterpret_cast<const void*>(v.prepare), "prepare");
       requireFunction(file, reinterpret_cast<const void*>(v.begin_pass), "begin_pass");
       requireFunction(file, reinterpret_cast<const void*>(v.observe), "observe");
+      if (info.flags & MNNQ_CALIBRATOR_TRANSFORMS)
+        requireFunction(file, reinterpret_cast<const void*>(v.transform), "transform");
+      else if (v.transform)
+        refuse(file, "has a transform function but not the MNNQ_CALIBRATOR_TRANSFORMS flag");
       requireFunction(file, reinterpret_cast<const void*>(v.end_pass), "end_pass");
       requireFunction(file, reinterpret_cast<const void*>(v.compute), "compute");
       requireFunction(file, reinterpret_cast<const void*>(v.destroy), "destroy");
@@ -174,16 +181,57 @@ std::shared_ptr<LoadedPlugin> LoadedPlugin::fromInfo(const mnnq_plugin_info& inf
 
   if (info.num_keys > 0 && !info.keys) refuse(file, "declares config keys but keys is NULL");
   std::set<std::string> names;
-  for (uint32_t i = 0; i < info.num_keys; ++i) {
-    try {
-      plugin->keys_.push_back(toConfigKeySpec(info.keys[i], plugin->name_));
-    } catch (const std::exception& e) {
-      refuse(file, e.what());
+  if (info.num_keys > 0) {
+    // Entries are struct_size bytes apart: a plugin built with a longer mnnq_config_key still
+    // lists its keys where they are.
+    const uint32_t stride = info.keys[0].struct_size;
+    if (stride < kKeyMinSize)
+      refuse(file, "mnnq_config_key struct_size " + std::to_string(stride) +
+                       " is smaller than ABI " + std::to_string(MNNQ_ABI_VERSION) + "'s " +
+                       std::to_string(kKeyMinSize));
+    const char* base = reinterpret_cast<const char*>(info.keys);
+    for (uint32_t i = 0; i < info.num_keys; ++i) {
+      const void* entry = base + size_t(i) * stride;
+      const auto key = copyZeroExtended<mnnq_config_key>(entry, stride);
+      if (key.struct_size != stride)
+        refuse(file, "config key " + std::to_string(i) + " has struct_size " +
+                         std::to_string(key.struct_size) + ", the first one " +
+                         std::to_string(stride));
+      try {
+        plugin->keys_.push_back(toConfigKeySpec(key, plugin->name_));
+      } catch (const std::exception& e) {
+        refuse(file, e.what());
+      }
+      if (!names.insert(plugin->keys_.back().name).second)
+        refuse(file, "declares config key '" + plugin->keys_.back().name + "' twice");
     }
-    if (!names.insert(plugin->keys_.back().name).second)
-      refuse(file, "declares config key '" + plugin->keys_.back().name + "' twice");
+  }
+
+  // Host keys it reads: named, never re-declared; each must be one of this host's keys.
+  if (info.num_host_keys > 0 && !info.host_keys)
+    refuse(file, "lists host keys it reads but host_keys is NULL");
+  for (uint32_t i = 0; i < info.num_host_keys; ++i) {
+    const char* name = info.host_keys[i];
+    if (!name || !*name) refuse(file, "host key " + std::to_string(i) + " has no name");
+    const ConfigKeySpec* spec = nullptr;
+    for (const auto& host_key : hostConfigKeys())
+      if (host_key.name == name) spec = &host_key;
+    if (!spec)
+      refuse(file, std::string("reads host key '") + name + "', which this host does not have");
+    if (names.count(name))
+      refuse(file, std::string("declares config key '") + name + "' and also reads the host's");
+    if (!names.insert(name).second) refuse(file, std::string("lists host key '") + name + "' twice");
+    plugin->host_keys_.push_back(*spec);
   }
   return plugin;
+}
+
+bool LoadedPlugin::readsKey(const std::string& name) const {
+  for (const auto& key : keys_)
+    if (key.name == name) return true;
+  for (const auto& key : host_keys_)
+    if (key.name == name) return true;
+  return false;
 }
 
 std::string LoadedPlugin::label() const {

@@ -5,6 +5,8 @@
 
 #include <mnnq/plugin.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -31,6 +33,18 @@ inline std::vector<ModelInput> copyModelInputs(const std::vector<sdk::InputDesc>
   return inputs;
 }
 
+// A structured configuration value (lists of objects, ...), parsed from the host's JSON text;
+// null when the key is absent. The SDK's Config reads scalars and lists of scalars itself.
+inline nlohmann::json configJson(const sdk::Config& config, const std::string& key) {
+  const char* text = config.text(key);
+  if (!text) return nullptr;
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw sdk::Error("config key '" + key + "' is not JSON: " + e.what());
+  }
+}
+
 struct InputOverride {
   std::string name;
   std::vector<int64_t> shape;  // empty: not given
@@ -43,7 +57,7 @@ inline std::vector<InputOverride> parseInputsKey(const sdk::Config& config,
                                                  const std::vector<ModelInput>& model) {
   std::vector<InputOverride> result;
   if (!config.has("inputs")) return result;
-  const auto& list = config.json().at("inputs");
+  const nlohmann::json list = configJson(config, "inputs");
   if (!list.is_array()) throw sdk::Error("config key 'inputs' must be a list of {name, shape}");
   for (const auto& item : list) {
     if (!item.is_object() || !item.contains("name") || !item.at("name").is_string())
@@ -90,24 +104,24 @@ inline const InputOverride* findOverride(const std::vector<InputOverride>& list,
 }
 
 // `used_sample_num` wins over `used_image_num` when it is set and non-zero; 0 or absent = all.
+// Both are host keys (integers >= 0, checked by the host).
 inline uint64_t usedSampleCount(const sdk::Config& config) {
   uint64_t chosen = 0;
   for (const char* key : {"used_image_num", "used_sample_num"}) {
-    if (!config.has(key)) continue;
-    const auto& v = config.json().at(key);
-    if (!v.is_number_integer() || v.get<int64_t>() < 0)
-      throw sdk::Error(std::string("config key '") + key + "' must be an integer >= 0, got " +
-                       v.dump());
-    if (v.get<int64_t>() > 0) chosen = v.get<uint64_t>();
+    const uint64_t n = config.get<uint64_t>(key, 0);
+    if (n > 0) chosen = n;
   }
   return chosen;
 }
 
+// The host keys every file-reading input source reads.
+inline const char* const kSourceHostKeys[] = {"path", "used_image_num", "used_sample_num",
+                                              "inputs"};
+
 inline std::string requiredPath(const sdk::Config& config) {
-  if (!config.has("path") || !config.json().at("path").is_string() ||
-      config.json().at("path").get<std::string>().empty())
-    throw sdk::Error("config key 'path' (the calibration sample folder) is not set");
-  return config.json().at("path").get<std::string>();
+  const std::string path = config.get<std::string>("path", "");
+  if (path.empty()) throw sdk::Error("config key 'path' (the calibration sample folder) is not set");
+  return path;
 }
 
 inline bool allKnown(const std::vector<int64_t>& dims) {

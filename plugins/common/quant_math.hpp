@@ -29,42 +29,11 @@ inline std::string tensorLabel(const mnnq_tensor_desc& t) {
          std::to_string(t.index) + ")";
 }
 
-// Checks what prepare() receives: indexes must be dense 0..n-1 in order (abi.h), so plugins
-// can keep per-tensor arrays.
-inline void checkTensorIndexes(const std::vector<mnnq_tensor_desc>& tensors) {
-  for (std::size_t i = 0; i < tensors.size(); ++i)
-    if (tensors[i].index != i)
-      throw sdk::Error(tensorLabel(tensors[i]) + " is at position " + std::to_string(i) +
-                           " of the tensor list; indexes must be 0..n-1 in order",
-                       MNNQ_INVALID_STATE);
-}
-
-inline void checkTensorArgument(uint32_t tensor, std::size_t num_tensors, const char* call) {
-  if (tensor >= num_tensors)
-    throw sdk::Error(std::string(call) + ": tensor index " + std::to_string(tensor) +
-                         " out of range (" + std::to_string(num_tensors) + " tensors prepared)",
-                     MNNQ_INVALID_STATE);
-}
-
 // ---- weights --------------------------------------------------------------------------------
 
-// Validates a weight description and returns the number of weights per output channel.
-inline uint64_t weightsPerChannel(const mnnq_weight_desc& w) {
-  const std::string op = std::string("convolution '") + (w.op_name ? w.op_name : "?") + "'";
-  if (w.out_channels == 0) throw sdk::Error(op + ": out_channels is 0");
-  if (w.count % w.out_channels != 0)
-    throw sdk::Error(op + ": " + std::to_string(w.count) + " weights are not a multiple of " +
-                     std::to_string(w.out_channels) + " output channels");
-  const uint64_t expected = uint64_t(w.out_channels) * w.in_channels_per_group * w.kernel_h *
-                            w.kernel_w;
-  if (expected != 0 && expected != w.count)
-    throw sdk::Error(op + ": count " + std::to_string(w.count) + " differs from out_channels * " +
-                     "in_channels_per_group * kernel_h * kernel_w = " + std::to_string(expected));
-  if (w.bits < 2 || w.bits > 8)
-    throw sdk::Error(op + ": quant_bits must be within 2..8, got " + std::to_string(w.bits));
-  if (w.count > 0 && !w.data) throw sdk::Error(op + ": no weight data", MNNQ_INVALID_STATE);
-  return w.count / w.out_channels;
-}
+// Weights per output channel. The host has checked the description (abi.h, mnnq_weight_desc):
+// out_channels >= 1 and count = out_channels * in_channels_per_group * kernel_h * kernel_w.
+inline uint64_t weightsPerChannel(const mnnq_weight_desc& w) { return w.count / w.out_channels; }
 
 // MNN's "fake quantisation" of convolution weights before any weight method runs (C.6), per
 // output channel of n weights: m = max|w|, st = m / Cw (st = m when m < 1e-6),
@@ -180,13 +149,10 @@ class ShardedRange {
   std::vector<uint8_t> seen_;
 };
 
-// Reads the feature clamp value Cf (feature_clamp_value) shared by KL and ADMM.
+// The feature clamp value Cf shared by KL and ADMM: the host key feature_clamp_value (the host
+// declares it, 1..127, default 127, and has checked the user's value).
 inline int featureClampValue(const sdk::Config& config) {
-  const int cf = config.get<int>("feature_clamp_value", 127);
-  if (cf < 1 || cf > 127)
-    throw sdk::Error("feature_clamp_value must be within 1..127, got " + std::to_string(cf) +
-                     " (0 would make every feature scale infinite)");
-  return cf;
+  return config.get<int>("feature_clamp_value", 127);
 }
 
 }  // namespace methods

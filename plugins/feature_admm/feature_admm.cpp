@@ -40,10 +40,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <exception>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace mnnq {
@@ -52,12 +50,11 @@ namespace {
 
 class AdmmCalibrator final : public sdk::FeatureCalibrator {
  public:
-  explicit AdmmCalibrator(const sdk::Config& config)
-      : clamp_(featureClampValue(config)), per_sample_(perSampleScope(config)) {}
+  AdmmCalibrator(const sdk::Config& config, const sdk::Host& host)
+      : host_(host), clamp_(featureClampValue(config)),
+        per_sample_(config.get<std::string>("admm_scope", "dataset") == "sample") {}
 
   uint32_t prepare(const std::vector<sdk::TensorDesc>& tensors, uint32_t num_shards) override {
-    checkTensorIndexes(tensors);
-    if (num_shards == 0) throw sdk::Error("prepare: 0 shards", MNNQ_INVALID_STATE);
     num_tensors_ = tensors.size();
     num_shards_ = num_shards;
     ranges_.reset(tensors.size(), num_shards);
@@ -66,7 +63,6 @@ class AdmmCalibrator final : public sdk::FeatureCalibrator {
     histograms_.resize(tensors.size());
     exact_.clear();
     exact_.resize(tensors.size());
-    range_done_ = false;
     sample_means_.clear();
     if (per_sample_) {
       sample_means_.resize(tensors.size());
@@ -76,37 +72,23 @@ class AdmmCalibrator final : public sdk::FeatureCalibrator {
     return 2;
   }
 
-  void observe(uint32_t pass, uint32_t shard, uint64_t first_sample, uint32_t batch,
-               uint32_t tensor, const float* data, uint64_t count) override {
-    checkTensorArgument(tensor, num_tensors_, "observe");
+  void observe(const sdk::TensorBatch& b) override {
+    const uint32_t tensor = b.tensor;
     if (per_sample_) {
-      if (pass != 0)
-        throw sdk::Error("observe: ADMM (admm_scope \"sample\") has 1 pass, got pass " +
-                             std::to_string(pass),
-                         MNNQ_INVALID_STATE);
       // A call may carry a batch of samples, one after another in the data.
-      const uint64_t samples = batch > 1 && count % batch == 0 ? batch : 1;
-      const uint64_t per = count / samples;
-      for (uint64_t b = 0; b < samples; ++b)
-        sample_means_[tensor]->add(first_sample + b, data + b * per, per, clamp_);
+      const uint64_t samples = b.batch > 1 && b.count % b.batch == 0 ? b.batch : 1;
+      const uint64_t per = b.count / samples;
+      for (uint64_t k = 0; k < samples; ++k)
+        sample_means_[tensor]->add(b.first_sample + k, b.data + k * per, per, clamp_);
       return;
     }
-    if (pass == 0) {
-      if (shard >= num_shards_)
-        throw sdk::Error("observe: shard " + std::to_string(shard) + " out of range",
-                         MNNQ_INVALID_STATE);
-      ranges_.update(shard, tensor, data, count);
-      value_counts_[std::size_t(shard) * num_tensors_ + tensor] += count;
-    } else if (pass == 1) {
-      if (!range_done_)
-        throw sdk::Error("histogram pass before the range pass ended", MNNQ_INVALID_STATE);
-      if (exact_[tensor])
-        exact_[tensor]->add(first_sample, data, count);
-      else if (histograms_[tensor])
-        histograms_[tensor]->add(data, count);
-    } else {
-      throw sdk::Error("observe: ADMM has 2 passes, got pass " + std::to_string(pass),
-                       MNNQ_INVALID_STATE);
+    if (b.pass == 0) {
+      ranges_.update(b.shard, tensor, b.data, b.count);
+      value_counts_[std::size_t(b.shard) * num_tensors_ + tensor] += b.count;
+    } else if (exact_[tensor]) {
+      exact_[tensor]->add(b.first_sample, b.data, b.count);
+    } else if (histograms_[tensor]) {
+      histograms_[tensor]->add(b.data, b.count);
     }
   }
 
@@ -126,28 +108,12 @@ class AdmmCalibrator final : public sdk::FeatureCalibrator {
         histograms_[t] = std::make_unique<AdmmHistogram>(m);
       }
     }
-    range_done_ = true;
   }
 
   void compute(std::vector<sdk::FeatureParams>& out) override {
-    if (!per_sample_ && !range_done_)
-      throw sdk::Error("compute() called before the range pass ended", MNNQ_INVALID_STATE);
-    // Independent per tensor: spread over threads; the output does not depend on how.
-    const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-    const std::size_t workers = std::min<std::size_t>(hw, std::max<std::size_t>(1, num_tensors_));
-    std::vector<std::thread> pool;
-    std::vector<std::exception_ptr> errors(workers);
-    for (std::size_t w = 0; w < workers; ++w)
-      pool.emplace_back([&, w] {
-        try {
-          for (std::size_t t = w; t < num_tensors_; t += workers) out[t] = computeOne(t);
-        } catch (...) {
-          errors[w] = std::current_exception();
-        }
-      });
-    for (auto& th : pool) th.join();
-    for (auto& e : errors)
-      if (e) std::rethrow_exception(e);
+    // Independent per tensor: spread over the host's thread budget; the output does not depend
+    // on how.
+    host_.parallelFor(num_tensors_, [&](uint64_t t, uint32_t) { out[t] = computeOne(t); });
   }
 
  private:
@@ -173,15 +139,7 @@ class AdmmCalibrator final : public sdk::FeatureCalibrator {
   static constexpr uint64_t kExactMaxValues = uint64_t(1) << 18;
   static constexpr uint64_t kExactBudgetValues = uint64_t(1) << 23;
 
-  static bool perSampleScope(const sdk::Config& config) {
-    const std::string scope = config.get<std::string>("admm_scope", "dataset");
-    if (scope == "sample") return true;
-    if (scope == "dataset") return false;
-    throw sdk::Error("config key 'admm_scope' must be \"sample\" or \"dataset\", got \"" +
-                         scope + "\"",
-                     MNNQ_INVALID_ARGUMENT);
-  }
-
+  sdk::Host host_;
   int clamp_;
   bool per_sample_;
   std::vector<std::unique_ptr<AdmmSampleMean>> sample_means_;  // sample scope, per tensor
@@ -189,18 +147,17 @@ class AdmmCalibrator final : public sdk::FeatureCalibrator {
   uint32_t num_shards_ = 0;
   ShardedRange ranges_;
   std::vector<uint64_t> value_counts_;  // [shard][tensor], pass 0
-  bool range_done_ = false;
   std::vector<std::unique_ptr<AdmmHistogram>> histograms_;
   std::vector<std::unique_ptr<AdmmExact>> exact_;
 };
 
-const mnnq_config_key kKeys[] = {
-    {"feature_clamp_value", MNNQ_VALUE_INT, "127",
-     "integer limit Cf of quantised features: values in [-Cf, Cf]", 1, 127},
-    {"admm_scope", MNNQ_VALUE_STRING, "\"dataset\"",
-     "{dataset|sample} dataset: one minimum of the squared error over all samples (MNN's "
-     "definition); sample: MNN's iteration per sample, scales averaged over the samples",
-     1, 0}};
+const char* const kScopes[] = {"dataset", "sample"};
+const mnnq_config_key kKeys[] = {sdk::choiceKey(
+    "admm_scope", "\"dataset\"",
+    "dataset: one minimum of the squared error over all samples (MNN's definition); sample: "
+    "MNN's iteration per sample, scales averaged over the samples",
+    kScopes)};
+const char* const kHostKeys[] = {"feature_clamp_value"};
 
 }  // namespace
 }  // namespace methods
@@ -209,4 +166,6 @@ const mnnq_config_key kKeys[] = {
 MNNQ_EXPORT_FEATURE_CALIBRATOR(mnnq::methods::AdmmCalibrator, "ADMM", "1.0.0",
                                "symmetric per-tensor feature scales minimising the squared "
                                "error (ADMM), streaming and memory-bounded",
-                               mnnq::methods::kKeys, 0u)
+                               mnnq::sdk::PluginKeys(mnnq::methods::kKeys,
+                                                     mnnq::methods::kHostKeys),
+                               0u)

@@ -105,12 +105,8 @@ void fakeQuantizeBatch(float* data, uint64_t count, RunningRange& range) {
 class EmaCalibrator final : public sdk::FeatureCalibrator {
  public:
   explicit EmaCalibrator(const sdk::Config& config)
-      : batch_size_(config.get<int>("batch_size", 1)),
-        weight_bits_(config.get<int>("quant_bits", 8)) {
-    if (batch_size_ < 1)
-      throw sdk::Error("batch_size must be at least 1, got " + std::to_string(batch_size_));
-    if (weight_bits_ < 2 || weight_bits_ > 8)
-      throw sdk::Error("quant_bits must be within 2..8, got " + std::to_string(weight_bits_));
+      : batch_size_(config.get<int>("batch_size", 1)),      // declared 1..100000
+        weight_bits_(config.get<int>("quant_bits", 8)) {    // host key, 2..8
     if (config.get<bool>("winogradOpt", false))
       throw sdk::Error(
           "winogradOpt: true is not supported: mnnq's EMA has no Winograd int8 simulation. "
@@ -120,7 +116,6 @@ class EmaCalibrator final : public sdk::FeatureCalibrator {
   }
 
   uint32_t prepare(const std::vector<sdk::TensorDesc>& tensors, uint32_t) override {
-    checkTensorIndexes(tensors);
     flags_.resize(tensors.size());
     for (std::size_t t = 0; t < tensors.size(); ++t) flags_[t] = tensors[t].flags;
     inputs_.assign(tensors.size(), RunningRange{});
@@ -128,9 +123,7 @@ class EmaCalibrator final : public sdk::FeatureCalibrator {
     return 1;
   }
 
-  sdk::PassDesc beginPass(uint32_t pass) override {
-    if (pass != 0)
-      throw sdk::Error("EMA has 1 pass, got pass " + std::to_string(pass), MNNQ_INVALID_STATE);
+  sdk::PassDesc beginPass(uint32_t) override {
     sdk::PassDesc d{};
     d.flags = MNNQ_PASS_TRANSFORM | MNNQ_PASS_SEQUENTIAL;
     d.batch_size = uint32_t(batch_size_);
@@ -138,19 +131,16 @@ class EmaCalibrator final : public sdk::FeatureCalibrator {
     return d;
   }
 
-  void observe(uint32_t, uint32_t, uint64_t, uint32_t, uint32_t, const float*, uint64_t) override {
+  void observe(const sdk::TensorBatch&) override {
     // All work happens in transform(); the pass does not ask for observe().
   }
 
-  void transform(uint32_t pass, uint32_t, uint64_t, uint32_t batch, uint32_t tensor, float* data,
-                 uint64_t count) override {
-    checkTensorArgument(tensor, flags_.size(), "transform");
-    if (pass != 0) throw sdk::Error("EMA has 1 pass", MNNQ_INVALID_STATE);
+  void transform(const sdk::TensorBatch& b) override {
     // MNN runs floor(samples / batch) full batches; a short last batch is not used.
-    if (batch < uint32_t(batch_size_)) return;
-    const uint32_t f = flags_[tensor];
-    if (f & MNNQ_TENSOR_UNIT_OUTPUT) fakeQuantizeBatch(data, count, outputs_[tensor]);
-    if (f & MNNQ_TENSOR_UNIT_INPUT) fakeQuantizeBatch(data, count, inputs_[tensor]);
+    if (b.batch < uint32_t(batch_size_)) return;
+    const uint32_t f = flags_[b.tensor];
+    if (f & MNNQ_TENSOR_UNIT_OUTPUT) fakeQuantizeBatch(b.data, b.count, outputs_[b.tensor]);
+    if (f & MNNQ_TENSOR_UNIT_INPUT) fakeQuantizeBatch(b.data, b.count, inputs_[b.tensor]);
   }
 
   void compute(std::vector<sdk::FeatureParams>& out) override {
@@ -179,11 +169,13 @@ class EmaCalibrator final : public sdk::FeatureCalibrator {
 };
 
 const mnnq_config_key kKeys[] = {
-    {"batch_size", MNNQ_VALUE_INT, "1",
-     "samples per calibration batch (ranges are per batch; a short last batch is unused)", 1,
-     100000},
-    {"winogradOpt", MNNQ_VALUE_BOOL, "false",
-     "Winograd int8 simulation: not implemented, only false is accepted", 1, 0}};
+    sdk::intKey("batch_size", "1",
+                "samples per calibration batch (ranges are per batch; a short last batch is "
+                "unused)",
+                1, 100000),
+    sdk::boolKey("winogradOpt", "false",
+                 "Winograd int8 simulation: not implemented, only false is accepted")};
+const char* const kHostKeys[] = {"quant_bits"};
 
 }  // namespace
 }  // namespace methods
@@ -192,4 +184,6 @@ const mnnq_config_key kKeys[] = {
 MNNQ_EXPORT_FEATURE_CALIBRATOR(mnnq::methods::EmaCalibrator, "EMA", "1.0.0",
                                "asymmetric per-tensor feature parameters from moving averages "
                                "of fake-quantised batch ranges (momentum 0.99)",
-                               mnnq::methods::kKeys, 0u)
+                               mnnq::sdk::PluginKeys(mnnq::methods::kKeys,
+                                                     mnnq::methods::kHostKeys),
+                               MNNQ_CALIBRATOR_TRANSFORMS)

@@ -23,6 +23,8 @@
 //   * MNN's attempt to force THRESHOLD_MAX on graph inputs is not reproduced: it never takes
 //     effect in MNN (mnn-quantizer-facts.md C.3 / E).
 // The host shares scales across data-movement ops afterwards (MNNQ_CALIBRATOR_SHARE_SCALES, C.5).
+// MNNQ_CALIBRATOR_REPRODUCES_MNN: the default run gives quantized.out's scales, so the host
+// leaves cross-layer equalisation off unless the config asks for it.
 #include "common/quant_math.hpp"
 #include "kl_histogram.hpp"
 #include "kl_threshold.hpp"
@@ -30,13 +32,11 @@
 #include <mnnq/plugin.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace mnnq {
@@ -57,11 +57,10 @@ bool useMaxThreshold(const mnnq_tensor_desc& t) {
 
 class KlCalibrator final : public sdk::FeatureCalibrator {
  public:
-  explicit KlCalibrator(const sdk::Config& config) : clamp_(featureClampValue(config)) {}
+  KlCalibrator(const sdk::Config& config, const sdk::Host& host)
+      : host_(host), clamp_(featureClampValue(config)) {}
 
   uint32_t prepare(const std::vector<sdk::TensorDesc>& tensors, uint32_t num_shards) override {
-    checkTensorIndexes(tensors);
-    if (num_shards == 0) throw sdk::Error("prepare: 0 shards", MNNQ_INVALID_STATE);
     tensors_ = tensors;
     ranges_.reset(tensors.size(), num_shards);
     histograms_.assign(tensors.size(), std::vector<uint64_t>());
@@ -72,17 +71,11 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
     return 2;
   }
 
-  void observe(uint32_t pass, uint32_t shard, uint64_t, uint32_t, uint32_t tensor,
-               const float* data, uint64_t count) override {
-    checkTensorArgument(tensor, tensors_.size(), "observe");
-    if (pass == 0) {
-      ranges_.update(shard, tensor, data, count);
-    } else if (pass == 1) {
-      accumulateHistogram(shard, tensor, data, count);
-    } else {
-      throw sdk::Error("observe: KL has 2 passes, got pass " + std::to_string(pass),
-                       MNNQ_INVALID_STATE);
-    }
+  void observe(const sdk::TensorBatch& b) override {
+    if (b.pass == 0)
+      ranges_.update(b.shard, b.tensor, b.data, b.count);
+    else
+      accumulateHistogram(b.shard, b.tensor, b.data, b.count);
   }
 
   void endPass(uint32_t pass) override {
@@ -103,8 +96,6 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
   }
 
   void compute(std::vector<sdk::FeatureParams>& out) override {
-    if (limits_.size() != tensors_.size())
-      throw sdk::Error("compute() called before the range pass ended", MNNQ_INVALID_STATE);
     // One search per distinct histogram: tensors that only move data (Reshape, Transpose, ...)
     // have the same counts as their source, and the search depends only on the counts.
     std::vector<std::size_t> search_of(tensors_.size(), kNoSearch);
@@ -118,31 +109,19 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
         searches.push_back(t);
       }
     }
-    // Searches are independent: run them on several threads, each taking the next one (they
-    // cost the same, but the threads may not get the same share of the machine). Each result
-    // depends only on its histogram, so the output does not depend on the thread count.
+    // Searches are independent: the host's parallel loop spreads them over the thread budget,
+    // each worker taking the next one with its own workspace. Each result depends only on its
+    // histogram, so the output does not depend on the thread count.
     std::vector<int> thresholds(searches.size(), kKlBins - 1);
-    const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-    const std::size_t workers = std::min<std::size_t>(hw, std::max<std::size_t>(1, searches.size()));
-    std::atomic<std::size_t> next{0};
-    std::vector<std::thread> pool;
-    std::vector<std::exception_ptr> errors(workers);
-    for (std::size_t w = 0; w < workers; ++w)
-      pool.emplace_back([&, w] {
-        try {
-          KlWorkspace ws;
-          std::vector<float> hist(kKlBins);
-          for (std::size_t s = next++; s < searches.size(); s = next++) {
-            normalisedHistogram(searches[s], hist);
-            thresholds[s] = klThresholdBin(hist.data(), ws);
-          }
-        } catch (...) {
-          errors[w] = std::current_exception();
-        }
-      });
-    for (auto& th : pool) th.join();
-    for (auto& e : errors)
-      if (e) std::rethrow_exception(e);
+    // Workers number at most min(threads, searches) (mnnq_parallel_body).
+    const std::size_t workers = std::max<std::size_t>(
+        1, std::min<std::size_t>(host_.threads(), searches.size()));
+    std::vector<KlWorkspace> workspaces(workers);
+    std::vector<std::vector<float>> hists(workers, std::vector<float>(kKlBins));
+    host_.parallelFor(searches.size(), [&](uint64_t s, uint32_t worker) {
+      normalisedHistogram(searches[s], hists[worker]);
+      thresholds[s] = klThresholdBin(hists[worker].data(), workspaces[worker]);
+    });
     for (std::size_t t = 0; t < tensors_.size(); ++t)
       out[t] = params(t, search_of[t] == kNoSearch ? kKlBins - 1 : thresholds[search_of[t]]);
   }
@@ -157,16 +136,10 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
   };
 
   void accumulateHistogram(uint32_t shard, uint32_t tensor, const float* data, uint64_t count) {
-    if (limits_.size() != tensors_.size())
-      throw sdk::Error("histogram pass before the range pass ended", MNNQ_INVALID_STATE);
     const Limit& l = limits_[tensor];
     if (!l.counted) return;
     // Count with the shard's counter (a shard is used by one thread at a time), then add to
     // the tensor's histogram under its lock (integer adds commute).
-    if (shard >= counters_.size())
-      throw sdk::Error("observe: shard " + std::to_string(shard) + " out of range (" +
-                           std::to_string(counters_.size()) + " prepared)",
-                       MNNQ_INVALID_STATE);
     KlBinCounter& counter = counters_[shard];
     for (uint64_t done = 0; done < count;) {
       const uint64_t chunk = std::min<uint64_t>(count - done, KlBinCounter::kMaxPending);
@@ -205,6 +178,7 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
 
   static constexpr std::size_t kNoSearch = ~std::size_t(0);
 
+  sdk::Host host_;
   int clamp_;
   std::vector<sdk::TensorDesc> tensors_;
   ShardedRange ranges_;
@@ -214,10 +188,7 @@ class KlCalibrator final : public sdk::FeatureCalibrator {
   std::vector<KlBinCounter> counters_;  // per shard
 };
 
-const mnnq_config_key kKeys[] = {
-    {"feature_clamp_value", MNNQ_VALUE_INT, "127",
-     "integer limit Cf of quantised features: scale = threshold / Cf, values in [-Cf, Cf]", 1,
-     127}};
+const char* const kHostKeys[] = {"feature_clamp_value"};
 
 }  // namespace
 }  // namespace methods
@@ -226,4 +197,5 @@ const mnnq_config_key kKeys[] = {
 MNNQ_EXPORT_FEATURE_CALIBRATOR(mnnq::methods::KlCalibrator, "KL", "1.0.0",
                                "symmetric per-tensor feature scales from a KL-divergence "
                                "threshold search (MNN's default)",
-                               mnnq::methods::kKeys, MNNQ_CALIBRATOR_SHARE_SCALES)
+                               mnnq::sdk::PluginKeys::hostOnly(mnnq::methods::kHostKeys),
+                               MNNQ_CALIBRATOR_SHARE_SCALES | MNNQ_CALIBRATOR_REPRODUCES_MNN)

@@ -21,41 +21,28 @@ namespace {
 
 constexpr int64_t kDefaultMaxImagePixels = 64000000;  // also the key's default below
 
+// Declared as a list of numbers; at most 4 channels, each within float range.
 std::vector<float> numberList(const sdk::Config& config, const char* key, float fill) {
   std::vector<float> v(4, fill);
-  if (!config.has(key)) return v;
-  const auto& list = config.json().at(key);
-  if (!list.is_array() || list.size() > 4)
-    throw sdk::Error(std::string("config key '") + key + "' must be a list of at most 4 numbers, got " +
-                     list.dump());
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    if (!list[i].is_number())
-      throw sdk::Error(std::string("config key '") + key + "' must contain numbers, got " +
-                       list.dump());
-    v[i] = static_cast<float>(list[i].get<double>());
+  const std::vector<double> given = config.get<std::vector<double>>(key, {});
+  if (given.size() > 4)
+    throw sdk::Error(std::string("config key '") + key + "' must be a list of at most 4 numbers, "
+                     "got " + std::to_string(given.size()));
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    v[i] = static_cast<float>(given[i]);
     if (!std::isfinite(v[i]))
-      throw sdk::Error(std::string("config key '") + key + "': " + list[i].dump() +
+      throw sdk::Error(std::string("config key '") + key + "': " + std::to_string(given[i]) +
                        " is out of the range of a 32-bit float (+-3.4e38)");
   }
   return v;
 }
 
-int positiveInt(const sdk::Config& config, const char* key) {
-  if (!config.has(key)) return 0;
-  const auto& v = config.json().at(key);
-  if (!v.is_number_integer() || v.get<int64_t>() <= 0 || v.get<int64_t>() > 65535)
-    throw sdk::Error(std::string("config key '") + key + "' must be an integer in 1..65535, got " +
-                     v.dump());
-  return v.get<int>();
-}
-
+// Declared in (0, 1] except that the declaration cannot exclude 0 itself.
 float cropFraction(const sdk::Config& config, const char* key) {
-  if (!config.has(key)) return 1.0f;
-  const auto& v = config.json().at(key);
-  if (!v.is_number() || !(v.get<double>() > 0) || v.get<double>() > 1)
-    throw sdk::Error(std::string("config key '") + key + "' must be a number in (0, 1], got " +
-                     v.dump());
-  return v.get<float>();
+  const double v = config.get<double>(key, 1.0);
+  if (!(v > 0))
+    throw sdk::Error(std::string("config key '") + key + "' must be a number in (0, 1], got 0");
+  return static_cast<float>(v);
 }
 
 }  // namespace
@@ -74,8 +61,8 @@ class ImageSource final : public sdk::InputSource {
     std::copy(normal.begin(), normal.end(), params_.normal);
     params_.centerCropH = cropFraction(config, "center_crop_h");
     params_.centerCropW = cropFraction(config, "center_crop_w");
-    params_.width = positiveInt(config, "width");
-    params_.height = positiveInt(config, "height");
+    params_.width = config.get<int>("width", 0);  // declared 1..65535; 0: not given
+    params_.height = config.get<int>("height", 0);
     maxPixels_ = config.get<int64_t>("max_image_pixels", kDefaultMaxImagePixels);
 
     const auto overrides = parseInputsKey(config, model_);
@@ -96,18 +83,16 @@ class ImageSource final : public sdk::InputSource {
   }
 
   void inputShape(uint32_t input, sdk::InputDesc& desc) const override {
-    if (input >= model_.size()) throw sdk::Error("input index out of range", MNNQ_INVALID_STATE);
     writeShape(input == 0 ? imageShape_ : constants_[input - 1].shape, desc);
   }
 
   uint64_t count() const override { return entries_.size(); }
 
   const char* sampleName(uint64_t i) const override {
-    return i < entries_.size() ? entries_[i].name.c_str() : "";
+    return entries_[i].name.c_str();  // the host asks only for i < count()
   }
 
   void load(uint64_t i, float* const* buffers) const override {
-    if (i >= entries_.size()) throw sdk::Error("sample index out of range", MNNQ_INVALID_STATE);
     const RgbaImage image = decodeRgba(entries_[i].path, maxPixels_);
     try {
       preprocessLikeMnn(image.pixels.get(), image.width, image.height, params_,
@@ -175,36 +160,29 @@ class ImageSource final : public sdk::InputSource {
 }  // namespace mnnq::input
 
 namespace {
+const char* const kFormats[] = {"RGB", "BGR", "RGBA", "BGRA", "GRAY"};
+
 const mnnq_config_key kImageKeys[] = {
-    {"path", MNNQ_VALUE_STRING, nullptr, "folder of calibration images (sorted by name)", 1, 0},
-    {"format", MNNQ_VALUE_STRING, "\"BGR\"",
-     "pixel format fed to the model: RGB, BGR, RGBA, BGRA or GRAY", 1, 0},
-    {"mean", MNNQ_VALUE_NUMBER_LIST, "[0,0,0,0]",
-     "per channel (at most 4): value = (pixel - mean) * normal", 1, 0},
-    {"normal", MNNQ_VALUE_NUMBER_LIST, "[1,1,1,1]",
-     "per channel (at most 4): value = (pixel - mean) * normal", 1, 0},
-    {"width", MNNQ_VALUE_INT, nullptr, "width of the resized image (required)", 1, 65535},
-    {"height", MNNQ_VALUE_INT, nullptr, "height of the resized image (required)", 1, 65535},
-    {"max_image_pixels", MNNQ_VALUE_INT, "64000000",
-     "images with more pixels (width x height, read from the header before decoding) are skipped; "
-     "a decoded image takes 4 bytes per pixel",
-     1, 2147483647.0},
-    {"center_crop_h", MNNQ_VALUE_NUMBER, "1.0",
-     "fraction of the image height kept by the centre crop, in (0, 1]", 0, 1},
-    {"center_crop_w", MNNQ_VALUE_NUMBER, "1.0",
-     "fraction of the image width kept by the centre crop, in (0, 1]", 0, 1},
-    {"used_image_num", MNNQ_VALUE_INT, nullptr,
-     "use only the first N images in name order (0 or absent: all)", 0, 2147483647.0},
-    {"used_sample_num", MNNQ_VALUE_INT, nullptr,
-     "same as used_image_num; wins if both are set", 0, 2147483647.0},
-    {"inputs", MNNQ_VALUE_JSON, nullptr,
-     "[{name, shape, value}]: shape of the image input; other inputs need shape and a constant "
-     "value",
-     1, 0},
+    mnnq::sdk::choiceKey("format", "\"BGR\"", "pixel format fed to the model", kFormats),
+    mnnq::sdk::numberListKey("mean", "[0,0,0,0]",
+                             "per channel (at most 4): value = (pixel - mean) * normal"),
+    mnnq::sdk::numberListKey("normal", "[1,1,1,1]",
+                             "per channel (at most 4): value = (pixel - mean) * normal"),
+    mnnq::sdk::intKey("width", nullptr, "width of the resized image (required)", 1, 65535),
+    mnnq::sdk::intKey("height", nullptr, "height of the resized image (required)", 1, 65535),
+    mnnq::sdk::intKey("max_image_pixels", "64000000",
+                      "images with more pixels (width x height, read from the header before "
+                      "decoding) are skipped; a decoded image takes 4 bytes per pixel",
+                      1, 2147483647.0),
+    mnnq::sdk::numberKey("center_crop_h", "1.0",
+                         "fraction of the image height kept by the centre crop, in (0, 1]", 0, 1),
+    mnnq::sdk::numberKey("center_crop_w", "1.0",
+                         "fraction of the image width kept by the centre crop, in (0, 1]", 0, 1),
 };
 }  // namespace
 
 MNNQ_EXPORT_INPUT_SOURCE(mnnq::input::ImageSource, "image", "1.0.0",
                          "image files decoded with stb_image and preprocessed exactly like MNN's "
                          "quantization tool",
-                         kImageKeys)
+                         mnnq::sdk::PluginKeys(kImageKeys,
+                                               mnnq::input::kSourceHostKeys))

@@ -47,18 +47,16 @@ class NpySource final : public sdk::InputSource {
   }
 
   void inputShape(uint32_t input, sdk::InputDesc& desc) const override {
-    if (input >= shapes_.size()) throw sdk::Error("input index out of range", MNNQ_INVALID_STATE);
     writeShape(shapes_[input], desc);
   }
 
   uint64_t count() const override { return entries_.size(); }
 
   const char* sampleName(uint64_t i) const override {
-    return i < entries_.size() ? entries_[i].name.c_str() : "";
+    return entries_[i].name.c_str();  // the host asks only for i < count()
   }
 
   void load(uint64_t i, float* const* buffers) const override {
-    if (i >= entries_.size()) throw sdk::Error("sample index out of range", MNNQ_INVALID_STATE);
     for (std::size_t k = 0; k < model_.size(); ++k) {
       const std::string file = arrayFile(entries_[i], k);
       NpyArray a;
@@ -137,20 +135,8 @@ class NpySource final : public sdk::InputSource {
 
 }  // namespace mnnq::input
 
-namespace {
-const mnnq_config_key kNpyKeys[] = {
-    {"path", MNNQ_VALUE_STRING, nullptr,
-     "folder of samples: <name>.npy (single-input models) or folders of <input name>.npy", 1, 0},
-    {"used_image_num", MNNQ_VALUE_INT, nullptr,
-     "use only the first N samples in name order (0 or absent: all)", 0, 2147483647.0},
-    {"used_sample_num", MNNQ_VALUE_INT, nullptr,
-     "same as used_image_num; wins if both are set", 0, 2147483647.0},
-    {"inputs", MNNQ_VALUE_JSON, nullptr,
-     "[{name, shape}]: shape per model input, in the input's own layout", 1, 0},
-};
-}  // namespace
 
 MNNQ_EXPORT_INPUT_SOURCE(mnnq::input::NpySource, "npy", "1.0.0",
                          "NumPy .npy samples: one file per sample, or one folder with "
                          "<input name>.npy per input",
-                         kNpyKeys)
+                         mnnq::sdk::PluginKeys::hostOnly(mnnq::input::kSourceHostKeys))

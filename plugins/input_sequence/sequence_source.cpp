@@ -128,18 +128,16 @@ class SequenceSource final : public sdk::InputSource {
   }
 
   void inputShape(uint32_t input, sdk::InputDesc& desc) const override {
-    if (input >= shapes_.size()) throw sdk::Error("input index out of range", MNNQ_INVALID_STATE);
     writeShape(shapes_[input], desc);
   }
 
   uint64_t count() const override { return entries_.size(); }
 
   const char* sampleName(uint64_t i) const override {
-    return i < entries_.size() ? entries_[i].name.c_str() : "";
+    return entries_[i].name.c_str();  // the host asks only for i < count()
   }
 
   void load(uint64_t i, float* const* buffers) const override {
-    if (i >= entries_.size()) throw sdk::Error("sample index out of range", MNNQ_INVALID_STATE);
     const SampleEntry& e = entries_[i];
     if (!e.isFolder)
       throw sdk::SkipSample("not a folder (sequence samples are folders of <input name>.txt)");
@@ -182,19 +180,7 @@ class SequenceSource final : public sdk::InputSource {
 
 }  // namespace mnnq::input
 
-namespace {
-const mnnq_config_key kSequenceKeys[] = {
-    {"path", MNNQ_VALUE_STRING, nullptr,
-     "folder of sample folders, each with <input name>.txt per model input", 1, 0},
-    {"used_image_num", MNNQ_VALUE_INT, nullptr,
-     "use only the first N samples in name order (0 or absent: all)", 0, 2147483647.0},
-    {"used_sample_num", MNNQ_VALUE_INT, nullptr,
-     "same as used_image_num; wins if both are set", 0, 2147483647.0},
-    {"inputs", MNNQ_VALUE_JSON, nullptr,
-     "[{name, shape}]: shape per model input, in the input's own layout", 1, 0},
-};
-}  // namespace
 
 MNNQ_EXPORT_INPUT_SOURCE(mnnq::input::SequenceSource, "sequence", "1.0.0",
                          "MNN text samples: folders of <input name>.txt (+ optional input.json)",
-                         kSequenceKeys)
+                         mnnq::sdk::PluginKeys::hostOnly(mnnq::input::kSourceHostKeys))

@@ -90,9 +90,9 @@ class AdmmWeights final : public sdk::WeightQuantizer {
   }
 };
 
-const mnnq_config_key kKeys[] = {
-    {"weight_clamp_value", MNNQ_VALUE_INT, "127",
-     "integer grid limit Cw of the ADMM search (7..127)", 7, 127}};
+// Cw and b reach quantize() in mnnq_weight_desc; they come from these host keys (the host's
+// range for weight_clamp_value is 1..127; this method needs at least 7 and says so).
+const char* const kHostKeys[] = {"weight_clamp_value", "quant_bits"};
 
 }  // namespace
 }  // namespace methods
@@ -101,4 +101,4 @@ const mnnq_config_key kKeys[] = {
 MNNQ_EXPORT_WEIGHT_QUANTIZER(mnnq::methods::AdmmWeights, "ADMM", "1.0.0",
                              "per-channel weight scales minimising the squared error (ADMM, 1000 "
                              "iterations)",
-                             mnnq::methods::kKeys)
+                             mnnq::sdk::PluginKeys::hostOnly(mnnq::methods::kHostKeys))

@@ -26,11 +26,7 @@ class MaxAbsWeights final : public sdk::WeightQuantizer {
   explicit MaxAbsWeights(const sdk::Config&) {}
 
   void quantize(const sdk::WeightDesc& w, sdk::WeightResult& r) const override {
-    const uint64_t per_channel = weightsPerChannel(w);
-    if (w.clamp < 1 || w.clamp > 127)
-      throw sdk::Error(std::string("weight_clamp_value must be within 1..127 for MAX_ABS, got ") +
-                       std::to_string(w.clamp) + " (convolution '" + (w.op_name ? w.op_name : "?") +
-                       "')");
+    const uint64_t per_channel = weightsPerChannel(w);  // clamp 1..127, bits 2..8: host-checked
     const float clamp = float(w.clamp);
     std::vector<float> channel(per_channel);
     for (uint32_t oc = 0; oc < w.out_channels; ++oc) {
@@ -52,9 +48,8 @@ class MaxAbsWeights final : public sdk::WeightQuantizer {
   }
 };
 
-const mnnq_config_key kKeys[] = {
-    {"weight_clamp_value", MNNQ_VALUE_INT, "127",
-     "integer grid limit Cw the per-channel weight scale max|w|/Cw is computed for", 1, 127}};
+// Cw and b reach quantize() in mnnq_weight_desc; they come from these host keys.
+const char* const kHostKeys[] = {"weight_clamp_value", "quant_bits"};
 
 }  // namespace
 }  // namespace methods
@@ -62,4 +57,4 @@ const mnnq_config_key kKeys[] = {
 
 MNNQ_EXPORT_WEIGHT_QUANTIZER(mnnq::methods::MaxAbsWeights, "MAX_ABS", "1.0.0",
                              "symmetric per-channel weights, scale = max|w| / weight_clamp_value",
-                             mnnq::methods::kKeys)
+                             mnnq::sdk::PluginKeys::hostOnly(mnnq::methods::kHostKeys))

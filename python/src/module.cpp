@@ -99,13 +99,16 @@ std::string pluginsJson(const std::string& search_dir, const std::vector<std::st
   for (const auto& plugin : registry.plugins()) {
     nlohmann::json keys = nlohmann::json::array();
     for (const auto& key : plugin->keys()) keys.push_back(configKeyJson(key));
+    nlohmann::json host_keys = nlohmann::json::array();
+    for (const auto& key : plugin->hostKeys()) host_keys.push_back(configKeyJson(key));
     list.push_back({{"kind", kindShortName(plugin->kind())},
                     {"name", plugin->name()},
                     {"version", plugin->version()},
                     {"description", plugin->description()},
                     {"file", plugin->file()},
                     {"origin", originName(plugin->origin())},
-                    {"keys", keys}});
+                    {"keys", keys},
+                    {"host_keys", host_keys}});
   }
   return list.dump();
 }
@@ -276,8 +279,8 @@ std::string quantize(const std::string& model, const std::string& output,
   nlohmann::json summary;
   runInBackground(
       [&](const WorkHooks& hooks) {
-        SamplesScope scope(&sample_list);  // the run creates its input source on this thread
         RunRequest r = request;
+        r.embedder_data = &sample_list;  // what the "python" input source reads (host context)
         r.progress = hooks.progress;
         r.cancelled = hooks.cancelled;
         r.summary_out = &summary;

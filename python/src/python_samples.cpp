@@ -10,8 +10,6 @@
 namespace mnnq::python {
 namespace {
 
-thread_local const std::vector<Sample>* current_samples = nullptr;
-
 std::string inputList(const std::vector<input::ModelInput>& model) {
   std::string names;
   for (const auto& m : model) names += (names.empty() ? "'" : ", '") + m.name + "'";
@@ -20,13 +18,14 @@ std::string inputList(const std::vector<input::ModelInput>& model) {
 
 class PythonSource final : public sdk::InputSource {
  public:
-  PythonSource(const sdk::Config& config, const std::vector<sdk::InputDesc>& descs)
-      : model_(input::copyModelInputs(descs)) {
-    if (!current_samples)
+  PythonSource(const sdk::Config& config, const std::vector<sdk::InputDesc>& descs,
+               const sdk::Host& host)
+      : model_(input::copyModelInputs(descs)),
+        samples_(static_cast<const std::vector<Sample>*>(host.embedderData())) {
+    if (!samples_)
       throw sdk::Error(
           "input_type 'python' takes its samples from mnnq.quantize(..., samples=...); "
           "it cannot be used from the command line");
-    samples_ = current_samples;
     if (samples_->empty()) throw sdk::Error("samples= gave no sample");
     checkNames();
     const auto overrides = input::parseInputsKey(config, model_);
@@ -54,19 +53,17 @@ class PythonSource final : public sdk::InputSource {
   }
 
   void inputShape(uint32_t input, sdk::InputDesc& desc) const override {
-    if (input >= shapes_.size()) throw sdk::Error("input index out of range", MNNQ_INVALID_STATE);
     input::writeShape(shapes_[input], desc);
   }
 
   uint64_t count() const override { return entries_.size(); }
 
   const char* sampleName(uint64_t i) const override {
-    return i < names_.size() ? names_[i].c_str() : "";
+    return names_[i].c_str();
   }
 
   void load(uint64_t i, float* const* buffers) const override {
-    if (i >= entries_.size()) throw sdk::Error("sample index out of range", MNNQ_INVALID_STATE);
-    const Entry& e = entries_[i];
+    const Entry& e = entries_[i];  // the host asks only for i < count()
     for (std::size_t k = 0; k < model_.size(); ++k) {
       const SampleArray* a = find((*samples_)[e.sample], k);
       if (!a) throw sdk::SkipSample("no array for input '" + model_[k].name + "'");
@@ -169,26 +166,17 @@ class PythonSource final : public sdk::InputSource {
   std::vector<std::string> names_;
 };
 
+// The host keys it reads (shapes of the model inputs, how many samples to use).
+const char* const kHostKeys[] = {"inputs", "used_image_num", "used_sample_num"};
+
 }  // namespace
 
-SamplesScope::SamplesScope(const std::vector<Sample>* samples) : previous_(current_samples) {
-  current_samples = samples;
-}
-
-SamplesScope::~SamplesScope() { current_samples = previous_; }
-
 const mnnq_plugin_info& pythonInputSourceInfo() {
-  static const mnnq_plugin_info info = {
-      MNNQ_ABI_VERSION,
-      sizeof(mnnq_plugin_info),
-      MNNQ_KIND_INPUT_SOURCE,
-      "python",
-      "1.0.0",
+  static const mnnq_plugin_info info = sdk::detail::pluginInfo(
+      MNNQ_KIND_INPUT_SOURCE, "python", "1.0.0",
       "samples from Python: mnnq.quantize(..., samples=iterable of arrays or {input: array})",
-      nullptr,
-      0,
-      0,
-      sdk::detail::InputSourceAdapter<PythonSource>::vtable()};
+      sdk::PluginKeys::hostOnly(kHostKeys), 0,
+      sdk::detail::InputSourceAdapter<PythonSource>::vtable());
   return info;
 }
 

@@ -5,8 +5,12 @@
 // float32 data, shape per model input from the `inputs` key / the model / the first sample, a
 // sample of another shape skipped with the reason.
 //
-// The arrays themselves belong to the Python caller, which keeps them alive (and unchanged)
-// until the run ends; this file never touches Python objects, so loading needs no GIL.
+// The samples reach the source through its host context: the run's RunRequest::embedder_data
+// points at a std::vector<Sample>, which every plugin object receives as
+// mnnq_host::embedder_data (no global or thread-local state, so runs on several threads at once
+// each see their own samples). The arrays themselves belong to the Python caller, which keeps
+// them alive (and unchanged) until the run ends; this file never touches Python objects, so
+// loading needs no GIL.
 #pragma once
 
 #include <mnnq/abi.h>
@@ -26,19 +30,6 @@ struct SampleArray {
 
 struct Sample {
   std::vector<SampleArray> arrays;
-};
-
-// Makes `samples` the data of every "python" input source created on this thread while the
-// scope lives (the pipeline creates its input source on the thread that runs it).
-class SamplesScope {
- public:
-  explicit SamplesScope(const std::vector<Sample>* samples);
-  ~SamplesScope();
-  SamplesScope(const SamplesScope&) = delete;
-  SamplesScope& operator=(const SamplesScope&) = delete;
-
- private:
-  const std::vector<Sample>* previous_;
 };
 
 // The plugin description of the "python" input source (static; valid for the process).

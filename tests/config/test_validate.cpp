@@ -3,6 +3,8 @@
 
 #include "mnnq/core/config.hpp"
 
+#include <mnnq/plugin.hpp>
+
 #include <catch2/catch.hpp>
 
 using namespace mnnq;
@@ -12,22 +14,23 @@ namespace {
 
 // The keys MNN's tool reads that plugins (not the host) declare, declared here the way the
 // image input and EMA plugins do, so this test does not depend on their libraries.
+const char* const kFormats[] = {"RGB", "BGR", "RGBA", "BGRA", "GRAY"};
 const mnnq_config_key kImageLike[] = {
-    {"format", MNNQ_VALUE_STRING, "\"BGR\"", "{RGB|BGR|RGBA|BGRA|GRAY} pixel format", 1, 0},
-    {"mean", MNNQ_VALUE_NUMBER_LIST, "[0,0,0,0]", "mean", 1, 0},
-    {"normal", MNNQ_VALUE_NUMBER_LIST, "[1,1,1,1]", "normal", 1, 0},
-    {"width", MNNQ_VALUE_INT, nullptr, "width", 1, 65535},
-    {"height", MNNQ_VALUE_INT, nullptr, "height", 1, 65535},
-    {"center_crop_h", MNNQ_VALUE_NUMBER, "1.0", "crop", 0, 1},
-    {"center_crop_w", MNNQ_VALUE_NUMBER, "1.0", "crop", 0, 1},
+    mnnq::sdk::choiceKey("format", "\"BGR\"", "pixel format", kFormats),
+    mnnq::sdk::makeKey(MNNQ_VALUE_NUMBER_LIST, "mean", "[0,0,0,0]", "mean"),
+    mnnq::sdk::makeKey(MNNQ_VALUE_NUMBER_LIST, "normal", "[1,1,1,1]", "normal"),
+    mnnq::sdk::makeKey(MNNQ_VALUE_INT, "width", nullptr, "width", mnnq::sdk::kBounded, 1, 65535),
+    mnnq::sdk::makeKey(MNNQ_VALUE_INT, "height", nullptr, "height", mnnq::sdk::kBounded, 1, 65535),
+    mnnq::sdk::makeKey(MNNQ_VALUE_NUMBER, "center_crop_h", "1.0", "crop", mnnq::sdk::kBounded, 0, 1),
+    mnnq::sdk::makeKey(MNNQ_VALUE_NUMBER, "center_crop_w", "1.0", "crop", mnnq::sdk::kBounded, 0, 1),
 };
 const mnnq_config_key kEmaLike[] = {
-    {"batch_size", MNNQ_VALUE_INT, nullptr, "batch", 1, 4096},
-    {"winogradOpt", MNNQ_VALUE_BOOL, "true", "winograd", 1, 0},
+    mnnq::sdk::makeKey(MNNQ_VALUE_INT, "batch_size", nullptr, "batch", mnnq::sdk::kBounded, 1, 4096),
+    mnnq::sdk::makeKey(MNNQ_VALUE_BOOL, "winogradOpt", "true", "winograd"),
 };
 const mnnq_config_key kTypes[] = {
-    {"an_int_list", MNNQ_VALUE_INT_LIST, "[1]", "ints", 0, 10},
-    {"any", MNNQ_VALUE_JSON, nullptr, "anything", 1, 0},
+    mnnq::sdk::makeKey(MNNQ_VALUE_INT_LIST, "an_int_list", "[1]", "ints", mnnq::sdk::kBounded, 0, 10),
+    mnnq::sdk::makeKey(MNNQ_VALUE_JSON, "any", nullptr, "anything"),
 };
 
 ConfigSchema schema(bool ema_active = true) {
@@ -164,29 +167,45 @@ TEST_CASE("an empty path is an error") {
   CHECK(errorOf({{"path", ""}}) == "cfg.json: key 'path' is an empty path");
 }
 
-TEST_CASE("key declarations: choices from help, bad declarations refused") {
-  mnnq_config_key enum_key = {"mode", MNNQ_VALUE_STRING_LIST, "[\"a\"]", "{a|b} modes", 1, 0};
+TEST_CASE("key declarations: explicit choices and one-sided bounds, bad declarations refused") {
+  const char* const modes[] = {"a", "b"};
+  mnnq_config_key enum_key = mnnq::sdk::stringListKey("mode", "[\"a\"]", "{x|y} modes", modes);
   ConfigKeySpec spec = toConfigKeySpec(enum_key, "p");
   CHECK(spec.choices == std::vector<std::string>{"a", "b"});
-  CHECK(spec.help == "modes");  // the markup is not shown to users
+  CHECK(spec.help == "{x|y} modes");  // help is plain text: no markup is parsed any more
   CHECK(checkValue(spec, json::parse("[\"b\",\"a\"]")).empty());
   CHECK(checkValue(spec, json::parse("[\"c\"]")) ==
         "expected a list of strings, each one of a, b, given [\"c\"] (element 0 is \"c\")");
-  mnnq_config_key no_name = {"", MNNQ_VALUE_INT, nullptr, "", 1, 0};
+  mnnq_config_key no_name = mnnq::sdk::makeKey(MNNQ_VALUE_INT, "", nullptr, "");
   CHECK_THROWS_WITH(toConfigKeySpec(no_name, "p"), "a config key has no name");
-  mnnq_config_key bad_json = {"k", MNNQ_VALUE_INT, "{", "", 1, 0};
+  mnnq_config_key bad_json = mnnq::sdk::makeKey(MNNQ_VALUE_INT, "k", "{", "");
   CHECK_THROWS_WITH(toConfigKeySpec(bad_json, "p"), "config key 'k' has a default that is not JSON: {");
-  mnnq_config_key out_of_range = {"k", MNNQ_VALUE_INT, "20", "", 0, 10};
+  mnnq_config_key out_of_range = mnnq::sdk::makeKey(MNNQ_VALUE_INT, "k", "20", "", mnnq::sdk::kBounded, 0, 10);
   CHECK_THROWS_WITH(toConfigKeySpec(out_of_range, "p"),
                     "config key 'k' has a bad default: expected an integer in [0, 10], given 20");
-  mnnq_config_key bad_type = {"k", static_cast<mnnq_value_type>(42), nullptr, "", 1, 0};
+  mnnq_config_key bad_type = mnnq::sdk::makeKey(static_cast<mnnq_value_type>(42), "k", nullptr, "");
   CHECK_THROWS_WITH(toConfigKeySpec(bad_type, "p"), "config key 'k' has unknown type 42");
+  // Only a minimum: no upper bound, and no "min > max means unbounded" convention.
+  mnnq_config_key at_least = mnnq::sdk::makeKey(MNNQ_VALUE_NUMBER, "k", nullptr, "",
+                                                MNNQ_KEY_HAS_MIN, 5, 1);
+  ConfigKeySpec min_only = toConfigKeySpec(at_least, "p");
+  CHECK(checkValue(min_only, json(1e30)).empty());
+  CHECK(checkValue(min_only, json(4)) == "expected a number >= 5, given 4");
+  mnnq_config_key empty_range =
+      mnnq::sdk::makeKey(MNNQ_VALUE_INT, "k", nullptr, "", mnnq::sdk::kBounded, 5, 1);
+  CHECK_THROWS_WITH(toConfigKeySpec(empty_range, "p"),
+                    "config key 'k' has an empty or non-finite range");
+  mnnq_config_key int_choices = mnnq::sdk::makeKey(MNNQ_VALUE_INT, "k", nullptr, "", 0, 0, 0,
+                                                   modes, 2);
+  CHECK_THROWS_WITH(toConfigKeySpec(int_choices, "p"),
+                    "config key 'k' has choices but is not a string or list of strings");
 }
 
 TEST_CASE("a host key has one default and one range, whatever a plugin re-declares") {
   // MAX_ABS (ABI 1) declares weight_clamp_value with default 127; the host derives it from
   // quant_bits, so no default may appear here.
-  mnnq_config_key weight_keys[] = {{"weight_clamp_value", MNNQ_VALUE_INT, "127", "clamp", 1, 127}};
+  mnnq_config_key weight_keys[] = {mnnq::sdk::makeKey(MNNQ_VALUE_INT, "weight_clamp_value", "127",
+                                                      "clamp", mnnq::sdk::kBounded, 1, 127)};
   ConfigSchema s;
   s.active = hostConfigKeys();
   s.active.push_back(toConfigKeySpec(weight_keys[0], "MAX_ABS"));
@@ -194,7 +213,8 @@ TEST_CASE("a host key has one default and one range, whatever a plugin re-declar
   CHECK_FALSE(v.values.contains("weight_clamp_value"));
   // A narrower re-declaration does not narrow the host's range [2, 8]; the host's range still
   // applies, with the host's message.
-  mnnq_config_key narrow[] = {{"quant_bits", MNNQ_VALUE_INT, "8", "bits", 4, 8}};
+  mnnq_config_key narrow[] = {
+      mnnq::sdk::makeKey(MNNQ_VALUE_INT, "quant_bits", "8", "bits", mnnq::sdk::kBounded, 4, 8)};
   s.active.push_back(toConfigKeySpec(narrow[0], "NARROW"));
   CHECK(validateConfig({{"quant_bits", 3}}, "cfg.json", "/b", s).values["quant_bits"] == 3);
   CHECK_THROWS_WITH(validateConfig({{"quant_bits", 9}}, "cfg.json", "/b", s),

@@ -58,7 +58,7 @@ TEST_CASE("mnnq --help, mnnq --version and mnnq without arguments") {
                            Catch::Contains("exit status: 0 success, 1 failure while running, 2"));
   CommandResult version = runMnnq({"--version"});
   CHECK(version.status == 0);
-  CHECK_THAT(version.out, Catch::StartsWith("mnnq ") && Catch::Contains("(plugin ABI 1)"));
+  CHECK_THAT(version.out, Catch::StartsWith("mnnq ") && Catch::Contains("(plugin ABI 2)"));
   CommandResult none = runMnnq({});
   CHECK(none.status == 2);
   CHECK_THAT(none.err, Catch::Contains("usage: mnnq <command>"));
@@ -84,14 +84,15 @@ TEST_CASE("mnnq plugins lists kind, name, version, ABI, description and file") {
   CommandResult json = runMnnq({"plugins", "--json", "--plugin-dir", fakeDir()});
   REQUIRE(json.status == 0);
   nlohmann::json listed = nlohmann::json::parse(json.out);
-  CHECK(listed["host_abi"] == 1);
+  CHECK(listed["host_abi"] == 2);
   bool found = false;
   for (const auto& p : listed["plugins"]) {
     if (p["name"] != "TESTCAL") continue;
     found = true;
     CHECK(p["kind"] == "feature");
     CHECK(p["version"] == "1.0.0");
-    CHECK(p["abi"] == 1);
+    CHECK(p["abi"] == 2);
+    CHECK(p["host_keys"][0]["name"] == "feature_clamp_value");
     CHECK(p["description"] == "test calibrator");
     CHECK(p["file"] == fakeDir() + "/libmnnq_test_feature.so");
     CHECK(p["origin"] == "--plugin-dir");
@@ -103,7 +104,7 @@ TEST_CASE("mnnq plugins lists kind, name, version, ABI, description and file") {
 TEST_CASE("mnnq plugins show NAME prints the plugin's keys with type, default and help") {
   CommandResult r = runMnnq({"plugins", "show", "TESTCAL", "--plugin-dir", fakeDir()});
   CHECK(r.status == 0);
-  CHECK_THAT(r.out, Catch::Contains("TESTCAL: feature calibrator, version 1.0.0, plugin ABI 1"));
+  CHECK_THAT(r.out, Catch::Contains("TESTCAL: feature calibrator, version 1.0.0, plugin ABI 2"));
   CHECK_THAT(r.out, Catch::Matches("[\\s\\S]*tc_level +integer +3 +a test level \\(an integer in "
                                    "\\[1, 10\\]\\)[\\s\\S]*"));
   CommandResult host = runMnnq({"plugins", "show", "host"});
@@ -119,7 +120,7 @@ TEST_CASE("a refused plugin is a warning, a name clash an error naming both file
   std::string bad = placePlugin("libmnnq_broken_abi", dir);
   CommandResult r = runMnnq({"plugins", "--plugin-dir", dir});
   CHECK(r.status == 0);
-  CHECK_THAT(r.err, Catch::Contains("warning: skipped plugin " + bad + ": plugin ABI 99, host supports 1"));
+  CHECK_THAT(r.err, Catch::Contains("warning: skipped plugin " + bad + ": plugin ABI 99, host supports 2"));
 
   std::string one = tempDir("cli_dup1"), two = tempDir("cli_dup2");
   std::string a = placePlugin("libmnnq_test_feature", one);

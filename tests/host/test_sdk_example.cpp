@@ -34,7 +34,7 @@ TEST_CASE("the example plugin builds against the installed SDK and validates its
   CommandResult compile = runShell(cmake + " --build " + shellQuote(build));
   INFO(compile.out << compile.err);
   REQUIRE(compile.status == 0);
-  REQUIRE(fs::exists(build + "/libmnnq_percentile.so"));
+  REQUIRE(fs::exists(build + "/libmnnq_percentile_example.so"));
 
   std::string host = shellQuote(prefix + "/bin/mnnq");
   std::string env = "env -u MNNQ_PLUGIN_PATH ";
@@ -54,12 +54,28 @@ TEST_CASE("the example plugin builds against the installed SDK and validates its
   bool found = false;
   nlohmann::json plugins = nlohmann::json::parse(listed.out)["plugins"];
   for (const auto& p : plugins)
-    if (p["name"] == "PERCENTILE" && p["kind"] == "feature") found = true;
+    if (p["name"] == "PERCENTILE_EXAMPLE" && p["kind"] == "feature") found = true;
   CHECK(found);
 
-  CommandResult show = runShell(env + host + " plugins show PERCENTILE --plugin-dir " + shellQuote(build));
+  CommandResult show = runShell(env + host + " plugins show PERCENTILE_EXAMPLE --plugin-dir " + shellQuote(build));
   CHECK(show.status == 0);
   CHECK_THAT(show.out, Catch::Contains("percentile") && Catch::Contains("99.99"));
+  // The host key it only names is shown with the host's declaration.
+  CHECK_THAT(show.out, Catch::Contains("host keys it reads") &&
+                           Catch::Contains("feature_clamp_value"));
+
+  // What an author includes needs only the C++ standard library: no Boost, no JSON library.
+  for (const char* header : {"/include/mnnq/abi.h", "/include/mnnq/plugin.hpp"}) {
+    std::ifstream in(prefix + header);
+    REQUIRE(in);
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("#include", 0) == 0) {
+        INFO(header << ": " << line);
+        CHECK(line.find("boost") == std::string::npos);
+        CHECK(line.find("nlohmann") == std::string::npos);
+      }
+  }
 
   // A config selecting PERCENTILE with a bad value for its key: exit 2, naming the key.
   std::string inputs = tempDir("sdk_inputs");
@@ -67,7 +83,7 @@ TEST_CASE("the example plugin builds against the installed SDK and validates its
   placePlugin("libmnnq_test_input", inputs);
   std::string cfg = work + "/cfg.yaml";
   std::ofstream(cfg) << "model: m.mnn\noutput: q.mnn\npath: images\nwidth: 4\n"
-                        "feature_quantize_method: PERCENTILE\nweight_quantize_method: TESTW\n"
+                        "feature_quantize_method: PERCENTILE_EXAMPLE\nweight_quantize_method: TESTW\n"
                         "input_type: testimg\npercentile: x\n";
   CommandResult bad = runShell(env + host + " run --config " + shellQuote(cfg) + " --plugin-dir " +
                                shellQuote(build) + " --plugin-dir " + shellQuote(inputs));

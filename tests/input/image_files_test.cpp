@@ -232,11 +232,22 @@ TEST_CASE("image: inputs key gives the shape and constants for other inputs") {
 TEST_CASE("input plugins declare their keys") {
   const auto& info = mnnq::test::inputPluginInfo("input_image");
   CHECK(std::string(info.name) == "image");
-  std::vector<std::string> keys;
+  std::vector<std::string> keys, host_keys;
   for (uint32_t i = 0; i < info.num_keys; ++i) keys.push_back(info.keys[i].name);
-  for (const char* k : {"format", "mean", "normal", "width", "height", "center_crop_h",
-                        "center_crop_w", "path", "used_image_num", "used_sample_num", "inputs"})
-    CHECK(std::find(keys.begin(), keys.end(), k) != keys.end());
+  for (uint32_t i = 0; i < info.num_host_keys; ++i) host_keys.push_back(info.host_keys[i]);
+  CHECK(keys == std::vector<std::string>{"format", "mean", "normal", "width", "height",
+                                         "center_crop_h", "center_crop_w"});
+  // Host keys are named, never re-declared with other bounds.
+  const std::vector<std::string> source_host_keys{"path", "used_image_num", "used_sample_num",
+                                                  "inputs"};
+  CHECK(host_keys == source_host_keys);
+  for (const char* target : {"input_npy", "input_sequence"}) {
+    const auto& other = mnnq::test::inputPluginInfo(target);
+    CHECK(other.num_keys == 0);
+    std::vector<std::string> names;
+    for (uint32_t i = 0; i < other.num_host_keys; ++i) names.push_back(other.host_keys[i]);
+    CHECK(names == source_host_keys);
+  }
   CHECK(std::string(mnnq::test::inputPluginInfo("input_npy").name) == "npy");
   CHECK(std::string(mnnq::test::inputPluginInfo("input_sequence").name) == "sequence");
 }

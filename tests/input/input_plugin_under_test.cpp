@@ -64,7 +64,8 @@ CallResult InputSourceUnderTest::tryCreate(const std::string& target, const nloh
   mnnq_message msg{text, sizeof text};
   mnnq_input_source* source = nullptr;
   CallResult r;
-  r.status = vtbl->create(config.dump().c_str(), d.descs.data(),
+  PluginHost host(config, target, HostOptions{});
+  r.status = vtbl->create(config.dump().c_str(), host.abi(), d.descs.data(),
                           static_cast<uint32_t>(d.descs.size()), &source, &msg);
   r.message = text;
   if (source) vtbl->destroy(source);
@@ -74,12 +75,14 @@ CallResult InputSourceUnderTest::tryCreate(const std::string& target, const nloh
 InputSourceUnderTest::InputSourceUnderTest(const std::string& target, const nlohmann::json& config,
                                            const std::vector<ModelInputSpec>& inputs)
     : vtbl_(static_cast<const mnnq_input_source_vtbl*>(inputPluginInfo(target).vtable)),
+      host_(std::make_unique<PluginHost>(config, target, HostOptions{})),
       numInputs_(static_cast<uint32_t>(inputs.size())) {
   Descs d(inputs);
   char text[2048] = {0};
   mnnq_message msg{text, sizeof text};
   const mnnq_status status =
-      vtbl_->create(config.dump().c_str(), d.descs.data(), numInputs_, &source_, &msg);
+      vtbl_->create(config.dump().c_str(), host_->abi(), d.descs.data(), numInputs_, &source_,
+                    &msg);
   if (status != MNNQ_OK)
     throw std::runtime_error("create failed (status " + std::to_string(status) + "): " + text);
 }

@@ -2,6 +2,10 @@
 // vtable exactly as the host does, so the tests exercise the real ABI boundary.
 #pragma once
 
+#include "mnnq/core/plugin_host.hpp"
+
+#include <memory>
+
 #include <mnnq/abi.h>
 
 #include <nlohmann/json.hpp>
@@ -47,6 +51,7 @@ class InputSourceUnderTest {
 
  private:
   const mnnq_input_source_vtbl* vtbl_ = nullptr;
+  std::unique_ptr<PluginHost> host_;  // the source's host context, alive until destroy
   mnnq_input_source* source_ = nullptr;
   uint32_t numInputs_ = 0;
 };

@@ -3,6 +3,7 @@
 #include "fixtures.hpp"
 
 #include <boost/dll/shared_library.hpp>
+#include <nlohmann/json.hpp>
 
 #include <map>
 #include <memory>
@@ -45,14 +46,18 @@ const mnnq_plugin_info& methodPlugin(const std::string& target) {
   return info;
 }
 
-Calibrator::Calibrator(const std::string& target, const std::string& config_json)
-    : info_(&methodPlugin(target)) {
+Calibrator::Calibrator(const std::string& target, const std::string& config_json,
+                       unsigned threads)
+    : info_(&methodPlugin(target)),
+      host_(std::make_unique<PluginHost>(nlohmann::json::parse(config_json), target,
+                                         HostOptions{threads, true, nullptr})) {
   if (info_->kind != MNNQ_KIND_FEATURE_CALIBRATOR)
     throw std::runtime_error(target + " is not a feature calibrator");
   vt_ = static_cast<const mnnq_calibrator_vtbl*>(info_->vtable);
   char text[1024] = {0};
   mnnq_message msg{text, sizeof text};
-  check(vt_->create(config_json.c_str(), &object_, &msg), "create", info_->name, text);
+  check(vt_->create(config_json.c_str(), host_->abi(), &object_, &msg), "create", info_->name,
+        text);
 }
 
 Calibrator::~Calibrator() {
@@ -81,8 +86,9 @@ void Calibrator::observe(uint32_t pass, uint32_t shard, uint64_t first, uint32_t
                          uint32_t tensor, const std::vector<float>& data) {
   char text[1024] = {0};
   mnnq_message msg{text, sizeof text};
-  check(vt_->observe(object_, pass, shard, first, batch, tensor, data.data(), data.size(), &msg),
-        "observe", info_->name, text);
+  mnnq_tensor_batch b{sizeof(mnnq_tensor_batch), pass, shard, tensor, first, batch, 0,
+                      const_cast<float*>(data.data()), data.size()};
+  check(vt_->observe(object_, &b, &msg), "observe", info_->name, text);
 }
 
 void Calibrator::transform(uint32_t pass, uint32_t shard, uint64_t first, uint32_t batch,
@@ -90,8 +96,9 @@ void Calibrator::transform(uint32_t pass, uint32_t shard, uint64_t first, uint32
   if (!vt_->transform) throw std::runtime_error(std::string(info_->name) + " has no transform");
   char text[1024] = {0};
   mnnq_message msg{text, sizeof text};
-  check(vt_->transform(object_, pass, shard, first, batch, tensor, data.data(), data.size(), &msg),
-        "transform", info_->name, text);
+  mnnq_tensor_batch b{sizeof(mnnq_tensor_batch), pass, shard, tensor, first, batch, 0, data.data(),
+                      data.size()};
+  check(vt_->transform(object_, &b, &msg), "transform", info_->name, text);
 }
 
 void Calibrator::endPass(uint32_t pass) {
@@ -122,7 +129,8 @@ QuantizedWeights quantizeWeights(const std::string& target, const std::vector<fl
   char text[1024] = {0};
   mnnq_message msg{text, sizeof text};
   mnnq_weight_quantizer* q = nullptr;
-  check(vt->create("{}", &q, &msg), "create", info.name, text);
+  PluginHost host(nlohmann::json::object(), target, HostOptions{});
+  check(vt->create("{}", host.abi(), &q, &msg), "create", info.name, text);
   std::unique_ptr<mnnq_weight_quantizer, void (*)(mnnq_weight_quantizer*)> guard(q, vt->destroy);
 
   mnnq_weight_desc desc{};

@@ -3,7 +3,11 @@
 // C vtable. Failed calls throw PluginCallError with the plugin's status and message.
 #pragma once
 
+#include "mnnq/core/plugin_host.hpp"
+
 #include <mnnq/abi.h>
+
+#include <memory>
 
 #include <cstdint>
 #include <stdexcept>
@@ -23,10 +27,12 @@ class PluginCallError : public std::runtime_error {
 // info after checking the ABI version and kind.
 const mnnq_plugin_info& methodPlugin(const std::string& target);
 
-// One calibrator object (created with a JSON config), destroyed through its vtable.
+// One calibrator object (created with a JSON config and a host context whose thread budget is
+// `threads`), destroyed through its vtable. The calls go straight to the vtable (no host-side
+// order checks), so tests can see what the plugin itself does.
 class Calibrator {
  public:
-  Calibrator(const std::string& target, const std::string& config_json);
+  Calibrator(const std::string& target, const std::string& config_json, unsigned threads = 1);
   ~Calibrator();
   Calibrator(const Calibrator&) = delete;
   Calibrator& operator=(const Calibrator&) = delete;
@@ -43,6 +49,7 @@ class Calibrator {
 
  private:
   const mnnq_plugin_info* info_;
+  std::unique_ptr<PluginHost> host_;
   const mnnq_calibrator_vtbl* vt_;
   mnnq_calibrator* object_ = nullptr;
   uint32_t num_tensors_ = 0;

@@ -3,6 +3,8 @@
 #include "admm_histogram.hpp"  // plugins/feature_admm
 #include "method_plugins.hpp"
 
+#include "mnnq/core/config_key.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -218,11 +220,14 @@ TEST_CASE("ADMM features, sample scope: the result does not depend on shards or 
   for (int t = 0; t < 6; ++t) CHECK(one[t].scale == many[t].scale);  // bitwise
 }
 
-TEST_CASE("ADMM features: an unknown admm_scope is refused by name", "[methods][admm]") {
-  try {
-    createCalibratorOrThrow("feature_admm", R"({"admm_scope": "both"})");
-    FAIL("accepted admm_scope \"both\"");
-  } catch (const std::exception& e) {
-    CHECK(std::string(e.what()).find("admm_scope") != std::string::npos);
-  }
+TEST_CASE("ADMM features: admm_scope declares its choices, so the host refuses others by name",
+          "[methods][admm]") {
+  const mnnq_plugin_info& info = methodPlugin("feature_admm");
+  REQUIRE(info.num_keys == 1);
+  const mnnq::ConfigKeySpec spec = mnnq::toConfigKeySpec(info.keys[0], "ADMM");
+  CHECK(spec.name == "admm_scope");
+  CHECK(spec.choices == std::vector<std::string>{"dataset", "sample"});
+  CHECK(mnnq::checkValue(spec, "both") == "expected one of dataset, sample, given \"both\"");
+  REQUIRE(info.num_host_keys == 1);
+  CHECK(std::string(info.host_keys[0]) == "feature_clamp_value");
 }

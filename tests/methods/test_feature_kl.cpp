@@ -56,12 +56,15 @@ double klScale(int t, double cf = 127) { return (t + 0.5) / 2048.0 / cf; }
 
 }  // namespace
 
-TEST_CASE("KL: declares its key, two passes and asks the host to share scales", "[methods][kl]") {
+TEST_CASE("KL: reads one host key, two passes, asks the host to share scales", "[methods][kl]") {
   const mnnq_plugin_info& info = methodPlugin("feature_kl");
   CHECK(std::string(info.name) == "KL");
   CHECK((info.flags & MNNQ_CALIBRATOR_SHARE_SCALES) != 0);
-  REQUIRE(info.num_keys == 1);
-  CHECK(std::string(info.keys[0].name) == "feature_clamp_value");
+  CHECK((info.flags & MNNQ_CALIBRATOR_REPRODUCES_MNN) != 0);
+  CHECK((info.flags & MNNQ_CALIBRATOR_TRANSFORMS) == 0);
+  CHECK(info.num_keys == 0);
+  REQUIRE(info.num_host_keys == 1);
+  CHECK(std::string(info.host_keys[0]) == "feature_clamp_value");
   Calibrator kl("feature_kl", "{}");
   CHECK(kl.prepare({tensorDesc(0, {1, 1, 16, 16})}, 4) == 2);
 }
@@ -109,8 +112,37 @@ TEST_CASE("KL: feature_clamp_value divides the threshold and sets the clamp", "[
   CHECK(p.scale == Approx(klScale(128, 100)).epsilon(1e-6));
   CHECK(p.min == -100.0f);
   CHECK(p.max == 100.0f);
-  CHECK_THROWS_AS(createCalibratorOrThrow("feature_kl", R"({"feature_clamp_value": 0})"),
-                  PluginCallError);
+  // The key is the host's (KL only names it), so its range is checked once, by the host.
+  const mnnq_plugin_info& info = methodPlugin("feature_kl");
+  CHECK(info.num_keys == 0);
+  REQUIRE(info.num_host_keys == 1);
+  CHECK(std::string(info.host_keys[0]) == "feature_clamp_value");
+  CHECK(info.flags == (MNNQ_CALIBRATOR_SHARE_SCALES | MNNQ_CALIBRATOR_REPRODUCES_MNN));
+}
+
+TEST_CASE("KL: the threshold searches use the host's parallel loop and its budget only",
+          "[methods][kl]") {
+  // Many distinct histograms, so compute() has many searches to spread over the host's loop
+  // (mnnq_host::parallel_for, which runs everything on the calling thread with a budget of 1):
+  // budgets 1 and 4 must give the same bits.
+  Samples s;
+  for (int i = 0; i < 6; ++i) {
+    std::vector<std::vector<float>> tensors;
+    for (int t = 0; t < 12; ++t) {
+      std::vector<float> v(400);
+      for (std::size_t k = 0; k < v.size(); ++k)
+        v[k] = std::sin(float(k * (t + 2) + i)) * float(t + 1) + (k % (t + 3) == 0 ? 3.0f * t : 0);
+      tensors.push_back(std::move(v));
+    }
+    s.push_back(std::move(tensors));
+  }
+  std::vector<mnnq_tensor_desc> descs;
+  for (uint32_t t = 0; t < 12; ++t) descs.push_back(tensorDesc(t, {1, 1, 20, 20}));
+  Calibrator one("feature_kl", "{}", 1);
+  Calibrator four("feature_kl", "{}", 4);
+  const auto a = calibrate(one, descs, s, 3, 1);
+  const auto b = calibrate(four, descs, s, 3, 1);
+  for (std::size_t t = 0; t < a.size(); ++t) CHECK(a[t].scale == b[t].scale);  // bitwise
 }
 
 TEST_CASE("KL: unseen and all-zero tensors get no parameters", "[methods][kl]") {

@@ -25,7 +25,8 @@ nlohmann::json readJson(const std::string& path) {
 
 namespace {
 
-PipelineRun runConfigValues(const nlohmann::json& values, const std::string& tag, unsigned threads) {
+PipelineRun runConfigValues(const nlohmann::json& values, const std::string& tag, unsigned threads,
+                            const std::vector<std::string>& plugin_dirs = {}) {
   const std::string dir = tempDir("pipeline");
   const std::string config_path = dir + "/" + tag + ".json";
   std::ofstream(config_path) << values.dump(1);
@@ -35,6 +36,7 @@ PipelineRun runConfigValues(const nlohmann::json& values, const std::string& tag
   PluginSearchOptions search;
   search.executable_dir = buildBinDir();
   search.use_environment = false;
+  search.plugin_dirs = plugin_dirs;
   PluginRegistry registry = PluginRegistry::discover(search);
   RunOverrides overrides;
   overrides.output = run.output;
@@ -65,10 +67,10 @@ PipelineRun runPipeline(const std::string& config, const nlohmann::json& changes
 }
 
 PipelineRun runPipelineWith(const std::string& model, const nlohmann::json& values,
-                            unsigned threads) {
+                            unsigned threads, const std::vector<std::string>& plugin_dirs) {
   nlohmann::json config = values;
   config["model"] = model;
-  return runConfigValues(config, "custom", threads);
+  return runConfigValues(config, "custom", threads, plugin_dirs);
 }
 
 double cosine(const std::vector<float>& a, const std::vector<float>& b) {

@@ -27,8 +27,10 @@ PipelineRun runPipeline(const std::string& config, const nlohmann::json& changes
                         unsigned threads = 2);
 
 // Runs a config made only of `values` (model path absolute, "model" set from `model`).
+// plugin_dirs: extra --plugin-dir folders (e.g. the test plugins of tests/plugins_registry).
 PipelineRun runPipelineWith(const std::string& model, const nlohmann::json& values,
-                            unsigned threads = 2);
+                            unsigned threads = 2,
+                            const std::vector<std::string>& plugin_dirs = {});
 
 // Cosine similarity of two equally long float vectors (0 if either is all zero).
 double cosine(const std::vector<float>& a, const std::vector<float>& b);

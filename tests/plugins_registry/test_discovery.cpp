@@ -8,6 +8,8 @@
 
 #include <sys/stat.h>
 
+#include <cstddef>
+
 #include <fstream>
 
 using namespace mnnq;
@@ -50,7 +52,18 @@ TEST_CASE("a valid plugin is loaded with its declared metadata and keys") {
   CHECK(p.keys()[0].default_value == 3);
   CHECK(p.keys()[0].min_value == 1);
   CHECK(p.keys()[0].max_value == 10);
+  CHECK(p.keys()[0].has_min);
+  CHECK(p.keys()[0].has_max);
   CHECK(p.keys()[1].choices == std::vector<std::string>{"ok", "fail_create"});
+  CHECK(p.keys()[1].help == "test behaviour");
+  // The host key it reads is listed with the host's declaration, not re-declared.
+  REQUIRE(p.hostKeys().size() == 1);
+  CHECK(p.hostKeys()[0].name == "feature_clamp_value");
+  CHECK(p.hostKeys()[0].owner == "host");
+  CHECK(p.hostKeys()[0].max_value == 127);
+  CHECK(p.readsKey("feature_clamp_value"));
+  CHECK(p.readsKey("tc_mode"));
+  CHECK_FALSE(p.readsKey("quant_bits"));
   CHECK(registry.find(MNNQ_KIND_FEATURE_CALIBRATOR, "TESTCAL") == &p);
   CHECK(registry.find(MNNQ_KIND_WEIGHT_QUANTIZER, "TESTCAL") == nullptr);
   CHECK(registry.skipped().empty());
@@ -65,6 +78,40 @@ TEST_CASE("a plugin built for another ABI is refused with the file and both vers
   CHECK(registry.skipped()[0].reason ==
         file + ": plugin ABI 99, host supports " + std::to_string(MNNQ_ABI_VERSION));
   CHECK_FALSE(registry.skipped()[0].quiet);
+}
+
+TEST_CASE("a plugin built against the ABI 1 SDK is refused with the clear version message") {
+  std::string dir = test::tempDir("abi1");
+  std::string file = placePlugin("libmnnq_broken_abi_v1", dir);
+  PluginRegistry registry = PluginRegistry::discover(explicitDirs({dir}));
+  CHECK(registry.plugins().empty());
+  REQUIRE(registry.skipped().size() == 1);
+  CHECK(MNNQ_ABI_VERSION == 2u);
+  CHECK(registry.skipped()[0].reason == file + ": plugin ABI 1, host supports 2");
+}
+
+TEST_CASE("a plugin without any config key loads (PluginKeys() / {} in standard C++)") {
+  std::string dir = test::tempDir("nokeys");
+  placePlugin("libmnnq_test_no_keys", dir);
+  placePlugin("libmnnq_test_arrival_sum", dir);
+  PluginRegistry registry = PluginRegistry::discover(explicitDirs({dir}));
+  CHECK(registry.skipped().empty());
+  for (const char* name : {"TESTNOKEYS", "TESTSUM"}) {
+    INFO(name);
+    REQUIRE(registry.findByName(name).size() == 1);
+    CHECK(registry.findByName(name)[0]->keys().empty());
+    CHECK(registry.findByName(name)[0]->hostKeys().empty());
+  }
+}
+
+TEST_CASE("a plugin naming a host key the host does not have is refused") {
+  std::string dir = test::tempDir("hostkey");
+  std::string file = placePlugin("libmnnq_broken_host_key", dir);
+  PluginRegistry registry = PluginRegistry::discover(explicitDirs({dir}));
+  CHECK(registry.plugins().empty());
+  REQUIRE(registry.skipped().size() == 1);
+  CHECK(registry.skipped()[0].reason ==
+        file + ": reads host key 'no_such_host_key', which this host does not have");
 }
 
 TEST_CASE("a shared library without an mnnq section is skipped without being loaded") {
@@ -119,8 +166,8 @@ TEST_CASE("struct sizes, NULL functions and bad key declarations are refused") {
   CHECK(registry.plugins().empty());
   REQUIRE(skippedFile(registry, "small_info"));
   CHECK(skippedFile(registry, "small_info")->reason ==
-        small + ": mnnq_plugin_info struct_size 8 is smaller than ABI 1's " +
-            std::to_string(sizeof(mnnq_plugin_info)));
+        small + ": mnnq_plugin_info struct_size 8 is smaller than ABI 2's " +
+            std::to_string(offsetof(mnnq_plugin_info, num_host_keys) + sizeof(uint32_t)));
   REQUIRE(skippedFile(registry, "null_function"));
   CHECK(skippedFile(registry, "null_function")->reason ==
         null_fn + ": vtable function quantize is NULL");
@@ -231,7 +278,7 @@ TEST_CASE("require names the key, the loaded plugins and the closest name") {
     std::string what = e.what();
     CHECK_THAT(what, Catch::StartsWith("feature_quantize_method 'TESTCAK' is not a loaded feature "
                                        "calibrator (loaded: TESTCAL, TESTEMA); did you mean 'TESTCAL'?"));
-    CHECK_THAT(what, Catch::Contains("plugin ABI 99, host supports 1"));
+    CHECK_THAT(what, Catch::Contains("plugin ABI 99, host supports 2"));
   }
 }
 

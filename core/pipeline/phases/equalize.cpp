@@ -10,11 +10,10 @@ namespace mnnq::phases {
 namespace {
 
 // Whether equalisation runs when the config does not say. The one place that decides it: a
-// calibrator whose default run reproduces quantized.out's scales (KL) keeps the float weights
-// quantized.out would see; the others get the better int8 model. TODO(ABI v2): a calibrator
-// capability flag replaces the name test.
+// calibrator whose default run reproduces quantized.out's scales (MNNQ_CALIBRATOR_REPRODUCES_MNN,
+// KL) keeps the float weights quantized.out would see; the others get the better int8 model.
 bool equalizeByDefault(const CalibratorHandle& calibrator) {
-  return calibrator.plugin().name() != "KL";
+  return !calibrator.reproducesMnn();
 }
 
 // Channel ranges from a spread subset: the factors only need each channel's order of

@@ -61,15 +61,19 @@ void load(const RunContext& context, const RunSettings& settings, RunState& stat
                             " and runs BatchNorm with its stored statistics");
 
   ModelInputs model_inputs = modelInputs(graph);
+  HostOptions host;  // what every plugin object gets: thread budget, log, embedder data
+  host.threads = context.threads;
+  host.quiet = context.quiet;
+  host.embedder_data = request.embedder_data;
   InputSourceHandle& source =
-      state.source.emplace(*request.input_source, state.config_text, model_inputs.descs);
+      state.source.emplace(*request.input_source, state.config_text, model_inputs.descs, host);
   SampleFeed& feed =
       state.feed.emplace(graph, source, model_inputs.declared, settings.input_cache_bytes);
   if (context.cancelled) feed.setCancellationCheck(context.cancelled);
   summary.samples_total = feed.count();
   state.exec_options.input_shapes = feed.inputShapes();
-  state.calibrator.emplace(*request.feature_calibrator, state.config_text);
-  state.weights.emplace(*request.weight_quantizer, state.config_text);
+  state.calibrator.emplace(*request.feature_calibrator, state.config_text, host);
+  state.weights.emplace(*request.weight_quantizer, state.config_text, host);
   summary.phases.push_back({"load model and plugins", state.watch.lap(), 0});
   step.done();
 }

@@ -1,4 +1,6 @@
-// PERCENTILE: per-tensor symmetric feature scales from a percentile of |x|.
+// PERCENTILE_EXAMPLE: per-tensor symmetric feature scales from a percentile of |x|, written as
+// the example of a third-party plugin (mnnq ships its own PERCENTILE; this one has another name
+// so both can be loaded at once).
 //
 // Max-abs calibration lets one outlier stretch the whole int8 grid; KL searches a threshold
 // by divergence. A percentile is the simple middle ground many frameworks offer and MNN does
@@ -11,6 +13,11 @@
 //           how samples were spread over threads.
 // The threshold is the upper edge of the first bin where the cumulative count reaches
 // ceil(total * p / 100), so p = 100 gives exactly max |x|.
+//
+// What the SDK does for it: the host validates `percentile` and `percentile_bins` against the
+// declarations below and `feature_clamp_value` against its own (the plugin only names it), calls
+// the methods in the documented order with shard and tensor indexes in range, feeds each shard
+// its samples in sample order, and turns any exception into an error naming the plugin.
 #include <mnnq/plugin.hpp>
 
 #include <algorithm>
@@ -25,28 +32,22 @@ class Percentile final : public mnnq::sdk::FeatureCalibrator {
   explicit Percentile(const mnnq::sdk::Config& config)
       : percentile_(config.get<double>("percentile", 99.99)),
         bins_(config.get<uint32_t>("percentile_bins", 4096)),
-        clamp_(config.get<int>("feature_clamp_value", 127)) {
-    // The host validated the ranges; a plugin loaded by another host checks them itself.
-    if (!(percentile_ > 0 && percentile_ <= 100))
-      throw mnnq::sdk::Error("percentile must be in (0, 100]");
-    if (bins_ < 16) throw mnnq::sdk::Error("percentile_bins must be at least 16");
-    if (clamp_ < 1 || clamp_ > 127) throw mnnq::sdk::Error("feature_clamp_value must be in [1, 127]");
-  }
+        clamp_(config.get<int>("feature_clamp_value", 127)) {}
 
   uint32_t prepare(const std::vector<mnnq::sdk::TensorDesc>& tensors, uint32_t shards) override {
     tensors_ = static_cast<uint32_t>(tensors.size());
-    shards_ = std::max(1u, shards);
+    shards_ = shards;
     shard_max_.assign(size_t(shards_) * tensors_, 0.f);
     histograms_.assign(size_t(shards_) * tensors_, {});
     return 2;
   }
 
-  void observe(uint32_t pass, uint32_t shard, uint64_t, uint32_t, uint32_t tensor,
-               const float* data, uint64_t count) override {
-    if (shard >= shards_ || tensor >= tensors_)
-      throw mnnq::sdk::Error("shard or tensor index out of range", MNNQ_INVALID_STATE);
-    size_t slot = size_t(shard) * tensors_ + tensor;  // one shard = one thread at a time
-    if (pass == 0) {
+  void observe(const mnnq::sdk::TensorBatch& b) override {
+    const uint32_t tensor = b.tensor;
+    const float* data = b.data;
+    const uint64_t count = b.count;
+    size_t slot = size_t(b.shard) * tensors_ + tensor;  // one shard = one thread at a time
+    if (b.pass == 0) {
       float m = shard_max_[slot];
       for (uint64_t i = 0; i < count; ++i) m = std::max(m, std::fabs(data[i]));
       shard_max_[slot] = m;
@@ -122,17 +123,20 @@ class Percentile final : public mnnq::sdk::FeatureCalibrator {
 };
 
 const mnnq_config_key kKeys[] = {
-    {"percentile", MNNQ_VALUE_NUMBER, "99.99",
-     "percent of |x| kept inside the int8 range: scale = percentile(|x|) / feature_clamp_value",
-     50, 100},
-    {"percentile_bins", MNNQ_VALUE_INT, "4096",
-     "histogram bins over [0, max|x|]: the threshold's resolution is max|x| / bins", 256, 1 << 20},
-    {"feature_clamp_value", MNNQ_VALUE_INT, "127",
-     "integer limit of quantized features: values in [-clamp, clamp]", 1, 127},
+    mnnq::sdk::numberKey(
+        "percentile", "99.99",
+        "percent of |x| kept inside the int8 range: scale = percentile(|x|) / feature_clamp_value",
+        50, 100),
+    mnnq::sdk::intKey("percentile_bins", "4096",
+                      "histogram bins over [0, max|x|]: the threshold's resolution is max|x| / bins",
+                      256, 1 << 20),
 };
+// A host key: the host declares it (type, default, range); the plugin only says it reads it.
+const char* const kHostKeys[] = {"feature_clamp_value"};
 
 }  // namespace
 
-MNNQ_EXPORT_FEATURE_CALIBRATOR(Percentile, "PERCENTILE", "1.0.0",
-                               "symmetric feature scales from a percentile of |x| (clips outliers)",
-                               kKeys, MNNQ_CALIBRATOR_SHARE_SCALES)
+MNNQ_EXPORT_FEATURE_CALIBRATOR(Percentile, "PERCENTILE_EXAMPLE", "2.0.0",
+                               "example plugin (sdk/examples/percentile): symmetric feature scales "
+                               "from a percentile of |x|",
+                               mnnq::sdk::PluginKeys(kKeys, kHostKeys), MNNQ_CALIBRATOR_SHARE_SCALES)

@@ -6,7 +6,9 @@
 
 namespace {
 
-mnnq_status create(const char*, mnnq_weight_quantizer**, mnnq_message*) { return MNNQ_UNSUPPORTED; }
+mnnq_status create(const char*, const mnnq_host*, mnnq_weight_quantizer**, mnnq_message*) {
+  return MNNQ_UNSUPPORTED;
+}
 [[maybe_unused]] mnnq_status quantize(mnnq_weight_quantizer*, const mnnq_weight_desc*, mnnq_weight_result*,
                      mnnq_message*) {
   return MNNQ_UNSUPPORTED;
@@ -22,7 +24,8 @@ const mnnq_weight_quantizer_vtbl kVtable = {sizeof(mnnq_weight_quantizer_vtbl), 
 #endif
 
 #if defined(BROKEN_BAD_DEFAULT)
-const mnnq_config_key kKeys[] = {{"bits", MNNQ_VALUE_INT, "\"eight\"", "bad default", 1, 0}};
+const mnnq_config_key kKeys[] = {
+    {sizeof(mnnq_config_key), 0, "bits", MNNQ_VALUE_INT, "\"eight\"", "bad default", 0, 0, nullptr, 0}};
 const uint32_t kNumKeys = 1;
 #else
 const mnnq_config_key* const kKeys = nullptr;
@@ -31,6 +34,8 @@ const uint32_t kNumKeys = 0;
 
 #if defined(BROKEN_ABI)
 const uint32_t kAbi = 99;
+#elif defined(BROKEN_ABI_V1)
+const uint32_t kAbi = 1;  // a plugin built against the first SDK
 #else
 const uint32_t kAbi = MNNQ_ABI_VERSION;
 #endif
@@ -41,8 +46,17 @@ const uint32_t kInfoSize = 8;
 const uint32_t kInfoSize = sizeof(mnnq_plugin_info);
 #endif
 
-const mnnq_plugin_info kInfo = {kAbi,       kInfoSize, MNNQ_KIND_WEIGHT_QUANTIZER, "BROKEN", "0",
-                                "refused",  kKeys,     kNumKeys,                   0,        &kVtable};
+#if defined(BROKEN_HOST_KEY)
+const char* const kHostKeys[] = {"no_such_host_key"};
+const uint32_t kNumHostKeys = 1;
+#else
+const char* const* const kHostKeys = nullptr;
+const uint32_t kNumHostKeys = 0;
+#endif
+
+const mnnq_plugin_info kInfo = {kAbi,     kInfoSize, MNNQ_KIND_WEIGHT_QUANTIZER, "BROKEN",
+                                "0",      "refused", kKeys,                      kNumKeys,
+                                0,        &kVtable,  kHostKeys,                  kNumHostKeys};
 
 }  // namespace
 

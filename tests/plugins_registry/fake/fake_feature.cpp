@@ -22,10 +22,8 @@ class FakeCalibrator final : public mnnq::sdk::FeatureCalibrator {
     max_.assign(tensors.size(), 0.f);
     return 1;
   }
-  void observe(uint32_t, uint32_t, uint64_t, uint32_t, uint32_t tensor, const float* data,
-               uint64_t count) override {
-    if (tensor >= max_.size()) throw mnnq::sdk::Error("tensor index out of range", MNNQ_INVALID_STATE);
-    for (uint64_t i = 0; i < count; ++i) max_[tensor] = std::max(max_[tensor], std::fabs(data[i]));
+  void observe(const mnnq::sdk::TensorBatch& b) override {
+    for (uint64_t i = 0; i < b.count; ++i) max_[b.tensor] = std::max(max_[b.tensor], std::fabs(b.data[i]));
   }
   void compute(std::vector<mnnq::sdk::FeatureParams>& out) override {
     for (size_t t = 0; t < out.size(); ++t)
@@ -37,10 +35,14 @@ class FakeCalibrator final : public mnnq::sdk::FeatureCalibrator {
   std::vector<float> max_;
 };
 
+static const char* const kModes[] = {"ok", "fail_create"};
 static const mnnq_config_key kKeys[] = {
-    {"tc_level", MNNQ_VALUE_INT, "3", "a test level", 1, 10},
-    {"tc_mode", MNNQ_VALUE_STRING, "\"ok\"", "{ok|fail_create} test behaviour", 1, 0},
+    mnnq::sdk::makeKey(MNNQ_VALUE_INT, "tc_level", "3", "a test level", mnnq::sdk::kBounded, 1, 10),
+    mnnq::sdk::choiceKey("tc_mode", "\"ok\"", "test behaviour", kModes),
 };
 
-MNNQ_EXPORT_FEATURE_CALIBRATOR(FakeCalibrator, FAKE_NAME, FAKE_VERSION, "test calibrator", kKeys,
+static const char* const kHostKeys[] = {"feature_clamp_value"};
+
+MNNQ_EXPORT_FEATURE_CALIBRATOR(FakeCalibrator, FAKE_NAME, FAKE_VERSION, "test calibrator",
+                               mnnq::sdk::PluginKeys(kKeys, kHostKeys),
                                MNNQ_CALIBRATOR_SHARE_SCALES)

@@ -18,7 +18,7 @@ class FakeInput final : public mnnq::sdk::InputSource {
   const char* sampleName(uint64_t i) const override { return i < count_ ? names_[i].c_str() : "?"; }
   void load(uint64_t i, float* const* buffers) const override {
     if (i == 1) throw mnnq::sdk::SkipSample("sample1 is unreadable on purpose");
-    if (i >= count_) throw mnnq::sdk::Error("no sample " + std::to_string(i), MNNQ_IO_ERROR);
+    if (i == 2 && width_ == 7) throw mnnq::sdk::Error("sample2 fails at width 7", MNNQ_IO_ERROR);
     for (int k = 0; k < width_; ++k) buffers[0][k] = static_cast<float>(i);
   }
 
@@ -29,14 +29,18 @@ class FakeInput final : public mnnq::sdk::InputSource {
   std::vector<std::string> names_;
 };
 
+static const char* const kFormats[] = {"RGB", "BGR", "RGBA", "BGRA", "GRAY"};
 static const mnnq_config_key kKeys[] = {
-    {"path", MNNQ_VALUE_STRING, nullptr, "folder of samples (declared: this source reads files)", 1, 0},
-    {"format", MNNQ_VALUE_STRING, "\"BGR\"", "{RGB|BGR|RGBA|BGRA|GRAY} pixel format", 1, 0},
-    {"mean", MNNQ_VALUE_NUMBER_LIST, "[0,0,0,0]", "per channel mean", 1, 0},
-    {"width", MNNQ_VALUE_INT, nullptr, "width", 1, 65535},
-    {"center_crop_h", MNNQ_VALUE_NUMBER, "1.0", "kept fraction", 0, 1},
-    {"shape_list", MNNQ_VALUE_INT_LIST, "[1,2]", "ints", 1, 100},
-    {"tin_count", MNNQ_VALUE_INT, "3", "number of samples", 0, 1000},
+    mnnq::sdk::choiceKey("format", "\"BGR\"", "pixel format", kFormats),
+    mnnq::sdk::makeKey(MNNQ_VALUE_NUMBER_LIST, "mean", "[0,0,0,0]", "per channel mean"),
+    mnnq::sdk::makeKey(MNNQ_VALUE_INT, "width", nullptr, "width", mnnq::sdk::kBounded, 1, 65535),
+    mnnq::sdk::makeKey(MNNQ_VALUE_NUMBER, "center_crop_h", "1.0", "kept fraction", mnnq::sdk::kBounded, 0, 1),
+    mnnq::sdk::makeKey(MNNQ_VALUE_INT_LIST, "shape_list", "[1,2]", "ints", mnnq::sdk::kBounded, 1, 100),
+    mnnq::sdk::makeKey(MNNQ_VALUE_INT, "tin_count", "3", "number of samples", mnnq::sdk::kBounded, 0, 1000),
 };
 
-MNNQ_EXPORT_INPUT_SOURCE(FakeInput, "testimg", "1.0.0", "test input source", kKeys)
+// Reads `path` (a host key): this source reads files.
+static const char* const kHostKeys[] = {"path"};
+
+MNNQ_EXPORT_INPUT_SOURCE(FakeInput, "testimg", "1.0.0", "test input source",
+                         mnnq::sdk::PluginKeys(kKeys, kHostKeys))

@@ -20,6 +20,13 @@ class FakeWeights final : public mnnq::sdk::WeightQuantizer {
   }
 };
 
-static const mnnq_config_key kNoKeys[] = {{"tw_unused", MNNQ_VALUE_BOOL, "false", "unused", 1, 0}};
+#if defined(FAKE_NO_KEYS)
+// A plugin with no configuration key at all: standard C++ (no zero-length array).
+MNNQ_EXPORT_WEIGHT_QUANTIZER(FakeWeights, "TESTNOKEYS", "1.0.0", "test weight quantizer, no keys",
+                             {})
+#else
+static const mnnq_config_key kKeys[] = {
+    mnnq::sdk::boolKey("tw_unused", "false", "unused")};
 
-MNNQ_EXPORT_WEIGHT_QUANTIZER(FakeWeights, "TESTW", "1.0.0", "test weight quantizer", kNoKeys)
+MNNQ_EXPORT_WEIGHT_QUANTIZER(FakeWeights, "TESTW", "1.0.0", "test weight quantizer", kKeys)
+#endif

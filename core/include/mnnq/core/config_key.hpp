@@ -26,11 +26,14 @@ struct ConfigKeySpec {
   bool has_default = false;
   nlohmann::json default_value;  // valid only if has_default
   std::string help;
-  bool bounded = false;  // min/max apply to INT/NUMBER values and list elements
+  // Inclusive bounds of INT/NUMBER values and list elements, each applying only when its flag
+  // is set (MNNQ_KEY_HAS_MIN / _MAX).
+  bool has_min = false;
+  bool has_max = false;
   double min_value = 0;
   double max_value = 0;
-  // Allowed values of a STRING / STRING_LIST key, taken from a help text that starts with
-  // "{A|B|C} " (the enum convention documented at mnnq_config_key in abi.h). Empty: any string.
+  bool bounded() const { return has_min || has_max; }
+  // Allowed values of a STRING / STRING_LIST key (mnnq_config_key::choices). Empty: any string.
   std::vector<std::string> choices;
   std::string owner;  // "host" or the declaring plugin's name, for messages
 };

@@ -43,6 +43,9 @@ struct RunRequest {
   // summary_out: receives RunSummary::toJson() (plus "debug": the per-tensor rows when the
   //   config has debug on) when the run succeeds.
   nlohmann::json* summary_out = nullptr;
+  // embedder_data: handed to every plugin object as mnnq_host::embedder_data (the Python
+  //   module passes its in-memory samples to its "python" input source this way).
+  const void* embedder_data = nullptr;
 };
 
 // Runs the whole quantization and writes request.settings.output. Returns the process exit

@@ -86,8 +86,12 @@ class LoadedPlugin : public std::enable_shared_from_this<LoadedPlugin> {
   const std::string& description() const { return description_; }
   uint32_t abiVersion() const { return info_.abi_version; }
   uint32_t flags() const { return info_.flags; }
-  // Declared configuration keys, in declaration order.
+  // The plugin's own configuration keys, in declaration order.
   const std::vector<ConfigKeySpec>& keys() const { return keys_; }
+  // The host's keys it reads (mnnq_plugin_info.host_keys), as the host declares them.
+  const std::vector<ConfigKeySpec>& hostKeys() const { return host_keys_; }
+  // True when `name` is one of keys() or hostKeys().
+  bool readsKey(const std::string& name) const;
   // "KL (feature calibrator, /path/libmnnq_feature_kl.so)": how messages name a plugin.
   std::string label() const;
 
@@ -115,6 +119,7 @@ class LoadedPlugin : public std::enable_shared_from_this<LoadedPlugin> {
   mnnq_plugin_info info_{};
   std::string name_, version_, description_;
   std::vector<ConfigKeySpec> keys_;
+  std::vector<ConfigKeySpec> host_keys_;
   mnnq_calibrator_vtbl calibrator_{};
   mnnq_weight_quantizer_vtbl weight_{};
   mnnq_input_source_vtbl input_{};
