@@ -120,8 +120,6 @@ class AbsHistogramCalibrator : public sdk::FeatureCalibrator {
   }
 
   uint32_t prepare(const std::vector<sdk::TensorDesc>& tensors, uint32_t shards) override {
-    checkTensorIndexes(tensors);
-    if (shards == 0) throw sdk::Error("prepare: 0 shards", MNNQ_INVALID_STATE);
     tensors_ = tensors.size();
     shards_ = shards;
     ranges_.reset(tensors_, shards_);
@@ -131,20 +129,15 @@ class AbsHistogramCalibrator : public sdk::FeatureCalibrator {
     return 2;
   }
 
-  void observe(uint32_t pass, uint32_t shard, uint64_t, uint32_t, uint32_t tensor,
-               const float* data, uint64_t count) override {
-    checkTensorArgument(tensor, tensors_, "observe");
-    if (shard >= shards_)
-      throw sdk::Error("observe: shard " + std::to_string(shard) + " out of range",
-                       MNNQ_INVALID_STATE);
-    if (pass == 0) {
+  // The host calls in order (abi.h): pass 1 comes after endPass(0), shard and tensor in range.
+  void observe(const sdk::TensorBatch& b) override {
+    const uint32_t shard = b.shard, tensor = b.tensor;
+    const float* data = b.data;
+    const uint64_t count = b.count;
+    if (b.pass == 0) {
       ranges_.update(shard, tensor, data, count);
       return;
     }
-    if (pass != 1)
-      throw sdk::Error("observe: 2 passes, got pass " + std::to_string(pass), MNNQ_INVALID_STATE);
-    if (range_.size() != tensors_)
-      throw sdk::Error("histogram pass before the range pass ended", MNNQ_INVALID_STATE);
     const double m = range_[tensor];
     if (m <= 0.0) return;
     std::vector<uint64_t>& h = partial_[std::size_t(shard) * tensors_ + tensor];
@@ -180,8 +173,6 @@ class AbsHistogramCalibrator : public sdk::FeatureCalibrator {
   }
 
   void compute(std::vector<sdk::FeatureParams>& out) override {
-    if (merged_.size() != tensors_)
-      throw sdk::Error("compute() called before the histogram pass ended", MNNQ_INVALID_STATE);
     thresholds_.assign(tensors_, 0);
     for (std::size_t t = 0; t < tensors_; ++t) {
       out[t] = sdk::FeatureParams{};

@@ -18,31 +18,18 @@ class MinMaxCalibrator final : public sdk::FeatureCalibrator {
   explicit MinMaxCalibrator(const sdk::Config& config) : clamp_(featureClampValue(config)) {}
 
   uint32_t prepare(const std::vector<sdk::TensorDesc>& tensors, uint32_t shards) override {
-    checkTensorIndexes(tensors);
-    if (shards == 0) throw sdk::Error("prepare: 0 shards", MNNQ_INVALID_STATE);
     tensors_ = tensors.size();
     shards_ = shards;
     ranges_.reset(tensors_, shards_);
-    ended_ = false;
     return 1;
   }
 
-  void observe(uint32_t pass, uint32_t shard, uint64_t, uint32_t, uint32_t tensor,
-               const float* data, uint64_t count) override {
-    checkTensorArgument(tensor, tensors_, "observe");
-    if (pass != 0)
-      throw sdk::Error("observe: MINMAX has 1 pass, got pass " + std::to_string(pass),
-                       MNNQ_INVALID_STATE);
-    if (shard >= shards_)
-      throw sdk::Error("observe: shard " + std::to_string(shard) + " out of range",
-                       MNNQ_INVALID_STATE);
-    ranges_.update(shard, tensor, data, count);
+  // One pass; the host calls in order with shard and tensor in range (abi.h).
+  void observe(const sdk::TensorBatch& b) override {
+    ranges_.update(b.shard, b.tensor, b.data, b.count);
   }
 
-  void endPass(uint32_t) override { ended_ = true; }
-
   void compute(std::vector<sdk::FeatureParams>& out) override {
-    if (!ended_) throw sdk::Error("compute() called before the pass ended", MNNQ_INVALID_STATE);
     const auto merged = ranges_.merge();
     for (std::size_t t = 0; t < tensors_; ++t) {
       out[t] = sdk::FeatureParams{};
@@ -60,15 +47,10 @@ class MinMaxCalibrator final : public sdk::FeatureCalibrator {
   int clamp_;
   std::size_t tensors_ = 0;
   uint32_t shards_ = 1;
-  bool ended_ = false;
   ShardedRange ranges_;
 };
 
-const mnnq_config_key kKeys[] = {
-    {"feature_clamp_value", MNNQ_VALUE_INT, "127",
-     "integer limit Cf of quantised features: scale = threshold / Cf, values in [-Cf, Cf]", 1,
-     127},
-};
+const char* const kHostKeys[] = {"feature_clamp_value"};
 
 }  // namespace
 }  // namespace methods
@@ -76,4 +58,5 @@ const mnnq_config_key kKeys[] = {
 
 MNNQ_EXPORT_FEATURE_CALIBRATOR(mnnq::methods::MinMaxCalibrator, "MINMAX", "1.0.0",
                                "symmetric feature scales from max |x| (no clipping)",
-                               mnnq::methods::kKeys, MNNQ_CALIBRATOR_SHARE_SCALES)
+                               mnnq::sdk::PluginKeys::hostOnly(mnnq::methods::kHostKeys),
+                               MNNQ_CALIBRATOR_SHARE_SCALES)

@@ -24,14 +24,11 @@ class MseCalibrator final : public AbsHistogramCalibrator {
   }
 };
 
-const mnnq_config_key kKeys[] = {
-    {"mse_bins", MNNQ_VALUE_INT, "2048",
-     "histogram bins over [0, max|x|] (MSE): every bin edge is a candidate threshold", 128,
-     16384},
-    {"feature_clamp_value", MNNQ_VALUE_INT, "127",
-     "integer limit Cf of quantised features: scale = threshold / Cf, values in [-Cf, Cf]", 1,
-     127},
-};
+const mnnq_config_key kKeys[] = {sdk::intKey(
+    "mse_bins", "2048",
+    "histogram bins over [0, max|x|] (MSE): every bin edge is a candidate threshold", 128,
+    16384)};
+const char* const kHostKeys[] = {"feature_clamp_value"};
 
 }  // namespace
 }  // namespace methods
@@ -40,4 +37,6 @@ const mnnq_config_key kKeys[] = {
 MNNQ_EXPORT_FEATURE_CALIBRATOR(mnnq::methods::MseCalibrator, "MSE", "1.0.0",
                                "symmetric feature scales minimising the expected squared "
                                "quantisation error (rounding and clipping) of |x|'s histogram",
-                               mnnq::methods::kKeys, MNNQ_CALIBRATOR_SHARE_SCALES)
+                               mnnq::sdk::PluginKeys(mnnq::methods::kKeys,
+                                                     mnnq::methods::kHostKeys),
+                               MNNQ_CALIBRATOR_SHARE_SCALES)

@@ -5,7 +5,7 @@
 // Two streaming passes, integer histograms merged in shard order (common/abs_histogram.hpp).
 //
 // sdk/examples/percentile is the same method written as a stand-alone example for plugin
-// authors; built and loaded with --plugin-dir it replaces this one (the host's name rule).
+// authors, named PERCENTILE_EXAMPLE so both can be loaded at once.
 #include "common/abs_histogram.hpp"
 
 #include <mnnq/plugin.hpp>
@@ -19,9 +19,7 @@ class PercentileCalibrator final : public AbsHistogramCalibrator {
   explicit PercentileCalibrator(const sdk::Config& config)
       : AbsHistogramCalibrator(featureClampValue(config),
                                config.get<uint32_t>("percentile_bins", 4096)),
-        percent_(config.get<double>("percentile", 99.99)) {
-    if (!(percent_ > 0 && percent_ <= 100)) throw sdk::Error("percentile must be in (0, 100]");
-  }
+        percent_(config.get<double>("percentile", 99.99)) {}  // declared 50..100
 
  protected:
   uint32_t thresholdBins(const std::vector<uint64_t>& counts) const override {
@@ -34,15 +32,15 @@ class PercentileCalibrator final : public AbsHistogramCalibrator {
 
 // Same declarations as the SDK example, so either plugin accepts the same configs.
 const mnnq_config_key kKeys[] = {
-    {"percentile", MNNQ_VALUE_NUMBER, "99.99",
-     "percent of |x| kept inside the int8 range: scale = percentile(|x|) / feature_clamp_value",
-     50, 100},
-    {"percentile_bins", MNNQ_VALUE_INT, "4096",
-     "histogram bins over [0, max|x|]: the threshold's resolution is max|x| / bins", 256, 1 << 20},
-    {"feature_clamp_value", MNNQ_VALUE_INT, "127",
-     "integer limit Cf of quantised features: scale = threshold / Cf, values in [-Cf, Cf]", 1,
-     127},
+    sdk::numberKey(
+        "percentile", "99.99",
+        "percent of |x| kept inside the int8 range: scale = percentile(|x|) / feature_clamp_value",
+        50, 100),
+    sdk::intKey("percentile_bins", "4096",
+                "histogram bins over [0, max|x|]: the threshold's resolution is max|x| / bins", 256,
+                1 << 20),
 };
+const char* const kHostKeys[] = {"feature_clamp_value"};
 
 }  // namespace
 }  // namespace methods
@@ -50,4 +48,6 @@ const mnnq_config_key kKeys[] = {
 
 MNNQ_EXPORT_FEATURE_CALIBRATOR(mnnq::methods::PercentileCalibrator, "PERCENTILE", "1.0.0",
                                "symmetric feature scales from a percentile of |x| (clips outliers)",
-                               mnnq::methods::kKeys, MNNQ_CALIBRATOR_SHARE_SCALES)
+                               mnnq::sdk::PluginKeys(mnnq::methods::kKeys,
+                                                     mnnq::methods::kHostKeys),
+                               MNNQ_CALIBRATOR_SHARE_SCALES)
