@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -30,9 +31,12 @@ std::vector<float> numberList(const sdk::Config& config, const char* key, float 
                      "got " + std::to_string(given.size()));
   for (std::size_t i = 0; i < given.size(); ++i) {
     v[i] = static_cast<float>(given[i]);
-    if (!std::isfinite(v[i]))
-      throw sdk::Error(std::string("config key '") + key + "': " + std::to_string(given[i]) +
+    if (!std::isfinite(v[i])) {
+      std::ostringstream value;
+      value << given[i];
+      throw sdk::Error(std::string("config key '") + key + "': " + value.str() +
                        " is out of the range of a 32-bit float (+-3.4e38)");
+    }
   }
   return v;
 }

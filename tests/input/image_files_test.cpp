@@ -236,7 +236,7 @@ TEST_CASE("input plugins declare their keys") {
   for (uint32_t i = 0; i < info.num_keys; ++i) keys.push_back(info.keys[i].name);
   for (uint32_t i = 0; i < info.num_host_keys; ++i) host_keys.push_back(info.host_keys[i]);
   CHECK(keys == std::vector<std::string>{"format", "mean", "normal", "width", "height",
-                                         "center_crop_h", "center_crop_w"});
+                                         "max_image_pixels", "center_crop_h", "center_crop_w"});
   // Host keys are named, never re-declared with other bounds.
   const std::vector<std::string> source_host_keys{"path", "used_image_num", "used_sample_num",
                                                   "inputs"};
