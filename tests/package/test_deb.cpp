@@ -176,19 +176,21 @@ TEST_CASE("the Debian package holds host, plugins, SDK and Python module with it
   CommandResult listed = runShell("env -u MNNQ_PLUGIN_PATH " + host + " plugins --json --plugin-dir " + shellQuote(build));
   REQUIRE(listed.status == 0);
   const nlohmann::json plugins = nlohmann::json::parse(listed.out)["plugins"];
-  // The example is named PERCENTILE like the shipped calibrator, so the --plugin-dir copy
-  // replaces the packaged one (README, "Where plugins come from"): same count, its file the example's.
-  CHECK(plugins.size() == built_plugins);
-  bool percentile = false;
+  // The example is named PERCENTILE_EXAMPLE, so it loads next to the shipped PERCENTILE (no
+  // replacement): one plugin more than the package holds, the example's file from its build folder.
+  CHECK(plugins.size() == built_plugins + 1);
+  bool shipped = false, example = false;
   for (const auto& p : plugins) {
-    if (p["name"] == "PERCENTILE") {
-      percentile = true;
+    if (p["name"] == "PERCENTILE_EXAMPLE") {
+      example = true;
       CHECK_THAT(p["file"].get<std::string>(), Catch::StartsWith(build));
     } else {
+      if (p["name"] == "PERCENTILE") shipped = true;
       CHECK_THAT(p["file"].get<std::string>(), Catch::StartsWith(libdir + "/mnnq/plugins/"));
     }
   }
-  CHECK(percentile);
+  CHECK(shipped);
+  CHECK(example);
 
   // The packaged Python module imports and reports the package's version.
   CommandResult python = runShell("cd / && PYTHONPATH=" + shellQuote(root + "/usr/lib/python3/dist-packages") +
