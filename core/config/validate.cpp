@@ -19,8 +19,8 @@ const ConfigKeySpec* findSpec(const std::vector<ConfigKeySpec>& specs, const std
 }
 
 // Host keys are declared once, in host_keys.cpp, with one default and one range. A plugin
-// declaration with a host key's name only says that the plugin reads the key (plugins built
-// for ABI 1 re-declare them); it neither checks the value nor supplies a default.
+// declaration with a host key's name only says that the plugin reads the key (plugins should
+// name it in host_keys instead); it neither checks the value nor supplies a default.
 std::vector<ConfigKeySpec> withoutHostKeys(const std::vector<ConfigKeySpec>& specs) {
   std::vector<ConfigKeySpec> kept;
   for (const auto& spec : specs)

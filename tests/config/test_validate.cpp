@@ -202,8 +202,8 @@ TEST_CASE("key declarations: explicit choices and one-sided bounds, bad declarat
 }
 
 TEST_CASE("a host key has one default and one range, whatever a plugin re-declares") {
-  // MAX_ABS (ABI 1) declares weight_clamp_value with default 127; the host derives it from
-  // quant_bits, so no default may appear here.
+  // A plugin re-declaring weight_clamp_value with default 127 (as MAX_ABS did before ABI 2); the
+  // host derives the default from quant_bits, so no default may appear here.
   mnnq_config_key weight_keys[] = {mnnq::sdk::makeKey(MNNQ_VALUE_INT, "weight_clamp_value", "127",
                                                       "clamp", mnnq::sdk::kBounded, 1, 127)};
   ConfigSchema s;
