@@ -4,8 +4,8 @@
 # built with -DMNNQ_BUILD_PYTHON=ON, the Python package and `mnnquant`.
 #
 # Depends: the shared libraries the ELF files need, from dpkg-shlibdeps (SHLIBDEPS), plus what
-# no ELF file shows: the Python package's interpreter and numpy, and the SDK's find_dependency
-# (Boost headers, nlohmann_json) so find_package(mnnq) works with only this package installed.
+# no ELF file shows: the Python package's interpreter and numpy. The SDK (plugin ABI 2) needs
+# only the C++17 standard library, so no header package is a dependency.
 set(CPACK_GENERATOR "DEB")
 set(CPACK_PACKAGE_NAME "mnnq")
 set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
@@ -22,13 +22,13 @@ set(CPACK_DEBIAN_PACKAGE_MAINTAINER "mnnq developers <mnnq@localhost>")
 set(CPACK_DEBIAN_PACKAGE_SECTION "science")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(mnnq_deb_depends "libboost-dev (>= 1.74), nlohmann-json3-dev (>= 3)")
+set(mnnq_deb_depends "")
 if(TARGET mnnq_python)
   # python/CMakeLists.txt found the interpreter in its own scope; ask again here (cached).
   find_package(Python3 REQUIRED COMPONENTS Interpreter)
   math(EXPR mnnq_py_next "${Python3_VERSION_MINOR} + 1")
   string(APPEND mnnq_deb_depends
-         ", python3 (>= ${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR})"
+         "python3 (>= ${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR})"
          ", python3 (<< ${Python3_VERSION_MAJOR}.${mnnq_py_next}), python3-numpy")
 endif()
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "${mnnq_deb_depends}")
