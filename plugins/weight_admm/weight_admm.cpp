@@ -60,12 +60,22 @@ float admmChannelScale(const float* w, uint64_t n, float clamp, std::vector<int8
 
 class AdmmWeights final : public sdk::WeightQuantizer {
  public:
-  explicit AdmmWeights(const sdk::Config&) {}
+  // MNN's ADMM aborts below 7 ("quantization bits less than 4 not supported yet"): refuse such
+  // a configuration at creation, before any sample is read. Without weight_clamp_value the
+  // host's clamp is 2^(quant_bits-1)-1, so quant_bits below 4 is refused the same way.
+  explicit AdmmWeights(const sdk::Config& config) {
+    const int bits = config.get<int>("quant_bits", 8);
+    const int clamp = config.get<int>("weight_clamp_value", (1 << (bits - 1)) - 1);
+    if (clamp < 7)
+      throw sdk::Error("weight_quantize_method ADMM needs weight_clamp_value (by default "
+                       "2^(quant_bits-1)-1) of at least 7, got " + std::to_string(clamp),
+                       MNNQ_INVALID_ARGUMENT);
+  }
 
   void quantize(const sdk::WeightDesc& w, sdk::WeightResult& r) const override {
     const uint64_t per_channel = weightsPerChannel(w);
     const std::string op = std::string("convolution '") + (w.op_name ? w.op_name : "?") + "'";
-    // MNN aborts below 7 ("quantization bits less than 4 not supported yet").
+    // Checked at creation too; kept here because the descriptor is what is used.
     if (w.clamp < 7 || w.clamp > 127)
       throw sdk::Error("weight_quantize_method ADMM needs weight_clamp_value within 7..127, got " +
                        std::to_string(w.clamp) + " (" + op + ")");
@@ -91,7 +101,7 @@ class AdmmWeights final : public sdk::WeightQuantizer {
 };
 
 // Cw and b reach quantize() in mnnq_weight_desc; they come from these host keys (the host's
-// range for weight_clamp_value is 1..127; this method needs at least 7 and says so).
+// range for weight_clamp_value is 1..127; this method needs at least 7 and says so at creation).
 const char* const kHostKeys[] = {"weight_clamp_value", "quant_bits"};
 
 }  // namespace

@@ -159,3 +159,26 @@ TEST_CASE("infer says when a file holds Winograd int8 convolutions it only appro
                         "--output-dir", dir + "/deq", "--dequantized"});
   CHECK_THAT(deq.err, !Catch::Contains("Winograd"));
 }
+
+TEST_CASE("weight ADMM refuses a weight clamp below 7 before calibrating (exit 2)") {
+  MNNQ_REQUIRE_FIXTURES();
+  const std::string dir = tempDir("admm_clamp");
+  const std::string path = mnistConfig(dir);
+  nlohmann::json config = readJson(path);
+  config["weight_quantize_method"] = "ADMM";
+  config["used_image_num"] = 4;
+  auto run = [&](const nlohmann::json& changes, const std::string& out) {
+    nlohmann::json c = config;
+    c.update(changes);
+    std::ofstream(dir + "/c.json") << c.dump();
+    return cli({"run", "--config", dir + "/c.json", "--output", dir + "/" + out, "-q"});
+  };
+  const auto explicit_clamp = run({{"weight_clamp_value", 5}}, "a.mnn");
+  CHECK(explicit_clamp.status == 2);
+  CHECK_THAT(explicit_clamp.err, Catch::Contains("ADMM needs weight_clamp_value") && Catch::Contains("got 5"));
+  CHECK(!boost::filesystem::exists(dir + "/a.mnn"));
+  const auto three_bits = run({{"quant_bits", 3}}, "b.mnn");  // default clamp 2^2-1 = 3
+  CHECK(three_bits.status == 2);
+  CHECK_THAT(three_bits.err, Catch::Contains("got 3"));
+  CHECK(run({{"quant_bits", 4}}, "c.mnn").status == 0);  // clamp 7: the smallest ADMM takes
+}
