@@ -10,7 +10,10 @@
 
 #include "mnnq/core/limits.hpp"
 
+#include <flatbuffers/flatbuffers.h>
+
 #include <algorithm>
+#include <cstring>
 #include <set>
 #include <sstream>
 
@@ -76,6 +79,34 @@ void release(Tensor& t) {
   std::vector<int32_t>().swap(t.i);
 }
 
+// Appends the bytes of plain values to a signature (Executor::opSignature).
+template <class T>
+void appendBytes(std::string& s, const T& v) {
+  char b[sizeof(T)];
+  std::memcpy(b, &v, sizeof(T));
+  s.append(b, sizeof(T));
+}
+
+void appendInfo(std::string& s, const TensorInfo& info) {
+  appendBytes(s, static_cast<int>(info.present));
+  appendBytes(s, static_cast<int>(info.shape.size()));
+  for (int d : info.shape) appendBytes(s, d);
+  appendBytes(s, static_cast<int>(info.layout));
+  appendBytes(s, static_cast<int>(info.dtype));
+}
+
+// FNV-1a of a constant's values (its shape is in the info).
+uint64_t valueHash(const Tensor& t) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](const void* data, size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (size_t k = 0; k < n; ++k) h = (h ^ p[k]) * 1099511628211ull;
+  };
+  mix(t.f.data(), t.f.size() * sizeof(float));
+  mix(t.i.data(), t.i.size() * sizeof(int32_t));
+  return h;
+}
+
 }  // namespace
 
 struct Executor::Impl {
@@ -97,6 +128,13 @@ struct Executor::Impl {
   std::vector<bool> int8Ops;  // per graph op: replaced by an int8 kernel (simulate_int8)
   std::vector<int> graphInputs;
   std::vector<int> releaseAfterInput;  // graph inputs nobody reads
+  std::vector<std::string> signatures;  // per graph op (options.op_signatures)
+
+  // The forward loop of run(), runKeepingAll() and rerun(): `only` selects steps (all when
+  // null), inputs not produced here are read from `cached`; `keep` disables releases.
+  void runSteps(std::vector<Tensor>& values, const std::vector<Tensor>* cached, const std::vector<char>* only,
+                bool keep, TensorHook* hook) const;
+  void setInputs(const std::map<int, Tensor>& inputs, std::vector<Tensor>& values, TensorHook* hook) const;
 
   Impl(const Graph& g, ExecutorOptions o) : graph(g), options(std::move(o)) {}
   void plan();
@@ -141,6 +179,7 @@ void Executor::Impl::plan() {
   known.assign(numTensors, false);
   constant.assign(numTensors, false);
   constValues.assign(numTensors, nullptr);
+  if (options.op_signatures) signatures.assign(graph.numOps(), std::string());
 
   // 1. Every op type must be implemented: report all missing ones at once.
   std::vector<std::string> unsupported;
@@ -223,6 +262,21 @@ void Executor::Impl::plan() {
       }
       continue;
     }
+    if (options.op_signatures) {
+      std::string& sig = signatures[o];
+      flatbuffers::FlatBufferBuilder fbb;
+      fbb.Finish(schema::CreateOp(fbb, &op));
+      appendBytes(sig, static_cast<uint64_t>(fbb.GetSize()));
+      sig.append(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+      for (size_t k = 0; k < op.inputIndexes.size(); ++k) {
+        const int t = op.inputIndexes[k];
+        appendInfo(sig, ctx.inputs[k]);
+        const bool isConst = t >= 0 && constant[t];
+        appendBytes(sig, static_cast<int>(isConst));
+        if (isConst) appendBytes(sig, valueHash(*constValues[t]));
+      }
+      for (const auto& info : ctx.outputs) appendInfo(sig, info);
+    }
     Step step;
     step.op = o;
     step.kernel = std::move(kernel);
@@ -250,6 +304,28 @@ void Executor::Impl::plan() {
         const exec::OpKernel* floatKernel = steps[s].kernel.get();
         steps[s].kernel = exec::int8::simulatedKernel(int8Plan, steps[s].op, stepContexts[s], std::move(steps[s].kernel));
         int8Ops[steps[s].op] = steps[s].kernel.get() != floatKernel;
+        if (options.op_signatures) {
+          // What simulatedKernel reads from the plan: the op's int8 decision, its tensors'
+          // attributes and the outputs' int8 Raster flags.
+          std::string& sig = signatures[steps[s].op];
+          appendBytes(sig, static_cast<int>(int8Plan.int8Op(steps[s].op)));
+          appendBytes(sig, static_cast<int>(int8Ops[steps[s].op]));
+          auto attr = [&](int t) {
+            const exec::int8::QuantAttr* a = t >= 0 ? int8Plan.attr(t) : nullptr;
+            appendBytes(sig, static_cast<int>(a != nullptr));
+            if (!a) return;
+            appendBytes(sig, a->scale);
+            appendBytes(sig, a->zero);
+            appendBytes(sig, a->min);
+            appendBytes(sig, a->max);
+            appendBytes(sig, static_cast<int>(a->int8));
+          };
+          for (int t : steps[s].inputs) attr(t);
+          for (int t : steps[s].outputs) {
+            attr(t);
+            appendBytes(sig, static_cast<int>(t >= 0 && int8Plan.int8Raster(t)));
+          }
+        }
       } catch (const std::exception& e) {
         throw ModelError(graph.source() + ": int8 simulation of " + opLabel(graph.op(steps[s].op)) + ": " + e.what());
       }
@@ -293,18 +369,15 @@ bool Executor::runsInt8(int op) const {
   return op >= 0 && op < static_cast<int>(impl_->int8Ops.size()) && impl_->int8Ops[op];
 }
 
-std::map<int, Tensor> Executor::run(const std::map<int, Tensor>& inputs, TensorHook* hook) const {
-  const Impl& I = *impl_;
-  const Graph& g = I.graph;
-  std::vector<Tensor> values(g.numTensors());
-  std::vector<bool> live(g.numTensors(), false);
-
-  for (int t : I.graphInputs) {
+void Executor::Impl::setInputs(const std::map<int, Tensor>& inputs, std::vector<Tensor>& values,
+                               TensorHook* hook) const {
+  const Graph& g = graph;
+  for (int t : graphInputs) {
     auto it = inputs.find(t);
     if (it == inputs.end())
       throw std::invalid_argument("Executor::run: no value for graph input '" + g.tensorName(t) + "'");
     const Tensor& given = it->second;
-    const TensorInfo& info = I.infos[t];
+    const TensorInfo& info = infos[t];
     if (given.shape != info.shape)
       throw std::invalid_argument("Executor::run: input '" + g.tensorName(t) + "' has shape " +
                                   shapeText(given.shape) + ", the executor was built for " +
@@ -329,24 +402,39 @@ std::map<int, Tensor> Executor::run(const std::map<int, Tensor>& inputs, TensorH
     }
     if (static_cast<int64_t>(v.dtype == DType::Float32 ? v.f.size() : v.i.size()) != info.elementCount())
       throw std::invalid_argument("Executor::run: input '" + g.tensorName(t) + "' data size does not match its shape");
-    live[t] = true;
     if (hook && v.dtype == DType::Float32) hook->onTensor(t, v);
   }
-  for (int t : I.releaseAfterInput) release(values[t]);
+}
 
+void Executor::Impl::runSteps(std::vector<Tensor>& values, const std::vector<Tensor>* cached,
+                              const std::vector<char>* only, bool keep, TensorHook* hook) const {
+  const Graph& g = graph;
+  // With `cached`: which tensors this call produced (the others are read from the cache).
+  std::vector<char> local(cached ? values.size() : 0, 0);
   std::vector<const Tensor*> in;
   std::vector<Tensor*> out;
-  for (const auto& step : I.steps) {
+  for (const auto& step : steps) {
+    if (only && !(*only)[step.op]) continue;
     in.clear();
     out.clear();
     for (int t : step.inputs) {
-      if (t < 0) in.push_back(nullptr);
-      else if (I.constant[t]) in.push_back(I.constValues[t].get());
-      else in.push_back(&values[t]);
+      if (t < 0) {
+        in.push_back(nullptr);
+      } else if (constant[t]) {
+        in.push_back(constValues[t].get());
+      } else if (cached && !local[t]) {
+        const Tensor& c = (*cached)[t];
+        if (c.shape != infos[t].shape || c.dtype != infos[t].dtype)
+          throw std::logic_error("Executor::rerun: " + opLabel(g.op(step.op)) + " reads tensor '" +
+                                 g.tensorName(t) + "', which is neither re-run nor cached with its shape");
+        in.push_back(&c);
+      } else {
+        in.push_back(&values[t]);
+      }
     }
     for (int t : step.outputs) {
-      allocate(values[t], I.infos[t], step.kernel->writesAllOutputs());
-      live[t] = true;
+      allocate(values[t], infos[t], step.kernel->writesAllOutputs());
+      if (cached) local[t] = 1;
       out.push_back(&values[t]);
     }
     try {
@@ -357,14 +445,51 @@ std::map<int, Tensor> Executor::run(const std::map<int, Tensor>& inputs, TensorH
     if (hook)
       for (int t : step.outputs)
         if (values[t].dtype == DType::Float32) hook->onTensor(t, values[t]);
-    for (int t : step.release) {
-      release(values[t]);
-      live[t] = false;
-    }
+    if (!keep)
+      for (int t : step.release)
+        if (!cached || local[t]) release(values[t]);
   }
+  if (cached)
+    for (int t : g.outputs())
+      if (!constant[t] && !local[t]) values[t] = (*cached)[t];
+}
 
+std::map<int, Tensor> Executor::run(const std::map<int, Tensor>& inputs, TensorHook* hook) const {
+  const Impl& I = *impl_;
+  std::vector<Tensor> values(I.graph.numTensors());
+  I.setInputs(inputs, values, hook);
+  for (int t : I.releaseAfterInput) release(values[t]);
+  I.runSteps(values, nullptr, nullptr, false, hook);
   std::map<int, Tensor> result;
-  for (int t : g.outputs()) {
+  for (int t : I.graph.outputs()) {
+    if (I.constant[t]) result[t] = *I.constValues[t];
+    else result[t] = std::move(values[t]);
+  }
+  return result;
+}
+
+const std::string& Executor::opSignature(int op) const {
+  if (!impl_->options.op_signatures) throw std::logic_error("Executor::opSignature: built without op_signatures");
+  return impl_->signatures.at(op);
+}
+
+std::vector<Tensor> Executor::runKeepingAll(const std::map<int, Tensor>& inputs) const {
+  const Impl& I = *impl_;
+  std::vector<Tensor> values(I.graph.numTensors());
+  I.setInputs(inputs, values, nullptr);
+  I.runSteps(values, nullptr, nullptr, true, nullptr);
+  return values;
+}
+
+std::map<int, Tensor> Executor::rerun(const std::vector<Tensor>& cached, const std::vector<char>& rerun) const {
+  const Impl& I = *impl_;
+  if (cached.size() != static_cast<size_t>(I.graph.numTensors()) ||
+      rerun.size() != static_cast<size_t>(I.graph.numOps()))
+    throw std::invalid_argument("Executor::rerun: cache or op mask of another graph size");
+  std::vector<Tensor> values(I.graph.numTensors());
+  I.runSteps(values, &cached, &rerun, false, nullptr);
+  std::map<int, Tensor> result;
+  for (int t : I.graph.outputs()) {
     if (I.constant[t]) result[t] = *I.constValues[t];
     else result[t] = std::move(values[t]);
   }

@@ -8,17 +8,10 @@
 #include <limits>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace mnnq {
 namespace {
-
-struct SampleMetrics {
-  bool used = false;
-  std::vector<double> cosine;   // per output
-  std::vector<double> rel_l2;   // per output
-  std::vector<size_t> top1_hits;
-  std::vector<size_t> top1_rows;
-};
 
 size_t argMax(const float* row, int n) {
   size_t best = 0;
@@ -27,21 +20,43 @@ size_t argMax(const float* row, int n) {
   return best;
 }
 
+std::vector<float> takeValues(Tensor& v) {
+  return v.dtype == DType::Float32 ? std::move(v.f) : std::vector<float>(v.i.begin(), v.i.end());
+}
+
 }  // namespace
+
+struct QualityEvaluator::SampleMetrics {
+  bool used = false;
+  std::vector<double> cosine;   // per output
+  std::vector<double> rel_l2;   // per output
+  std::vector<size_t> top1_hits;
+  std::vector<size_t> top1_rows;
+};
+
+VectorSums vectorSums(const float* a, const float* b, size_t n) {
+  VectorSums s;
+  for (size_t i = 0; i < n; ++i) {
+    const double x = a[i], y = b[i];
+    s.ab += x * y;
+    s.aa += x * x;
+    s.bb += y * y;
+    const double d = y - x;
+    s.err += d * d;
+  }
+  return s;
+}
+
+double VectorSums::cosine() const {
+  if (!std::isfinite(ab) || !std::isfinite(aa) || !std::isfinite(bb)) return 0.0;
+  if (aa == 0 && bb == 0) return 1.0;
+  if (aa == 0 || bb == 0) return 0.0;
+  return ab / (std::sqrt(aa) * std::sqrt(bb));
+}
 
 double outputCosine(const std::vector<float>& a, const std::vector<float>& b) {
   if (a.size() != b.size()) return 0.0;
-  double dot = 0, na = 0, nb = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const double x = a[i], y = b[i];
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  if (!std::isfinite(dot) || !std::isfinite(na) || !std::isfinite(nb)) return 0.0;
-  if (na == 0 && nb == 0) return 1.0;
-  if (na == 0 || nb == 0) return 0.0;
-  return dot / (std::sqrt(na) * std::sqrt(nb));
+  return vectorSums(a.data(), b.data(), a.size()).cosine();
 }
 
 bool isClassScoreShape(const std::vector<int>& shape) { return shape.size() == 2 && shape[1] >= 2; }
@@ -63,6 +78,7 @@ QualityEvaluator::QualityEvaluator(const Graph& float_model, const ExecutorOptio
                                    EvaluationOptions options)
     : feed_(feed), exec_options_(exec_options), options_(std::move(options)) {
   exec_options_.simulate_int8 = false;
+  exec_options_.op_signatures = false;
   const Executor executor(float_model, exec_options_);
   for (int t : float_model.outputs()) {
     output_names_.push_back(float_model.tensorName(t));
@@ -76,13 +92,7 @@ QualityEvaluator::QualityEvaluator(const Graph& float_model, const ExecutorOptio
       samples.size(), options_.threads, progress, [&](size_t k, std::map<int, Tensor>& inputs) {
         if (!feed_.load(samples[k], inputs)) return;
         auto result = executor.run(inputs);
-        for (int t : outputs) {
-          Tensor& v = result[t];
-          if (v.dtype == DType::Float32)
-            per_sample[k].push_back(std::move(v.f));
-          else
-            per_sample[k].emplace_back(v.i.begin(), v.i.end());
-        }
+        for (int t : outputs) per_sample[k].push_back(takeValues(result[t]));
         usable[k] = 1;
       });
   for (size_t k = 0; k < samples.size(); ++k) {
@@ -141,9 +151,7 @@ QualityReport QualityEvaluator::evaluate(const Graph& quantized, const std::stri
   return evaluate(executor, phase, threads);
 }
 
-QualityReport QualityEvaluator::evaluate(const Executor& executor, const std::string& phase,
-                                         unsigned threads) const {
-  const Graph& quantized = executor.graph();
+std::vector<int> QualityEvaluator::outputTensors(const Graph& quantized) const {
   std::vector<int> tensors;
   for (const auto& name : output_names_) {
     const int t = quantized.findTensor(name);
@@ -153,7 +161,47 @@ QualityReport QualityEvaluator::evaluate(const Executor& executor, const std::st
                                "' (the float model has)");
     tensors.push_back(t);
   }
+  return tensors;
+}
+
+QualityEvaluator::SampleMetrics QualityEvaluator::compare(size_t k, std::map<int, Tensor>& result,
+                                                          const std::vector<int>& tensors) const {
   const size_t n_out = tensors.size();
+  SampleMetrics m;
+  m.used = true;
+  m.cosine.assign(n_out, 0.0);
+  m.rel_l2.assign(n_out, 0.0);
+  m.top1_hits.assign(n_out, 0);
+  m.top1_rows.assign(n_out, 0);
+  for (size_t o = 0; o < n_out; ++o) {
+    const std::vector<float> values = takeValues(result[tensors[o]]);
+    const std::vector<float>& ref = reference_[k][o];
+    double err = 1, norm = 0;
+    if (values.size() == ref.size()) {
+      const VectorSums sums = vectorSums(ref.data(), values.data(), ref.size());
+      m.cosine[o] = sums.cosine();
+      err = sums.err;
+      norm = sums.aa;
+    }
+    if (!std::isfinite(err)) m.rel_l2[o] = 1;
+    else if (norm > 0) m.rel_l2[o] = std::sqrt(err / norm);
+    else m.rel_l2[o] = err > 0 ? 1.0 : 0.0;
+    const std::vector<int>& shape = output_shapes_[o];
+    if (isClassScoreShape(shape) && values.size() == ref.size() &&
+        ref.size() == static_cast<size_t>(shape[0]) * shape[1]) {
+      for (int r = 0; r < shape[0]; ++r) {
+        const size_t off = static_cast<size_t>(r) * shape[1];
+        m.top1_hits[o] += argMax(ref.data() + off, shape[1]) == argMax(values.data() + off, shape[1]);
+        ++m.top1_rows[o];
+      }
+    }
+  }
+  return m;
+}
+
+QualityReport QualityEvaluator::evaluate(const Executor& executor, const std::string& phase,
+                                         unsigned threads) const {
+  const std::vector<int> tensors = outputTensors(executor.graph());
   std::vector<SampleMetrics> metrics(samples_.size());
   Progress progress(phase, samples_.size(), options_.quiet || phase.empty(), options_.progress);
   forEachSampleInParallel<std::map<int, Tensor>>(
@@ -161,43 +209,39 @@ QualityReport QualityEvaluator::evaluate(const Executor& executor, const std::st
       [&](size_t k, std::map<int, Tensor>& inputs) {
         if (!feed_.load(samples_[k], inputs)) return;  // it loaded before; stays usable
         auto result = executor.run(inputs);
-        SampleMetrics& m = metrics[k];
-        m.used = true;
-        m.cosine.assign(n_out, 0.0);
-        m.rel_l2.assign(n_out, 0.0);
-        m.top1_hits.assign(n_out, 0);
-        m.top1_rows.assign(n_out, 0);
-        for (size_t o = 0; o < n_out; ++o) {
-          Tensor& v = result[tensors[o]];
-          std::vector<float> values =
-              v.dtype == DType::Float32 ? std::move(v.f) : std::vector<float>(v.i.begin(), v.i.end());
-          const std::vector<float>& ref = reference_[k][o];
-          m.cosine[o] = outputCosine(ref, values);
-          double err = 0, norm = 0;
-          if (values.size() == ref.size()) {
-            for (size_t i = 0; i < ref.size(); ++i) {
-              const double d = static_cast<double>(values[i]) - ref[i];
-              err += d * d;
-              norm += static_cast<double>(ref[i]) * ref[i];
-            }
-          } else {
-            err = 1;
-          }
-          if (!std::isfinite(err)) m.rel_l2[o] = 1;
-          else if (norm > 0) m.rel_l2[o] = std::sqrt(err / norm);
-          else m.rel_l2[o] = err > 0 ? 1.0 : 0.0;
-          const std::vector<int>& shape = output_shapes_[o];
-          if (isClassScoreShape(shape) && values.size() == ref.size() &&
-              ref.size() == static_cast<size_t>(shape[0]) * shape[1]) {
-            for (int r = 0; r < shape[0]; ++r) {
-              const size_t off = static_cast<size_t>(r) * shape[1];
-              m.top1_hits[o] += argMax(ref.data() + off, shape[1]) == argMax(values.data() + off, shape[1]);
-              ++m.top1_rows[o];
-            }
-          }
+        metrics[k] = compare(k, result, tensors);
+      });
+  return aggregate(metrics);
+}
+
+std::vector<QualityReport> QualityEvaluator::evaluateVariants(const Executor& base,
+                                                              const std::vector<const Executor*>& variants,
+                                                              const std::vector<std::vector<char>>& rerun,
+                                                              unsigned threads) const {
+  if (rerun.size() != variants.size())
+    throw std::invalid_argument("evaluateVariants: one op mask per variant");
+  std::vector<std::vector<int>> tensors;
+  for (const Executor* v : variants) tensors.push_back(outputTensors(v->graph()));
+  // [variant][sample]: the per-sample figures are merged in sample order, as in evaluate().
+  std::vector<std::vector<SampleMetrics>> metrics(variants.size(), std::vector<SampleMetrics>(samples_.size()));
+  Progress progress("", samples_.size(), true);
+  forEachSampleInParallel<std::map<int, Tensor>>(
+      samples_.size(), threads ? threads : options_.threads, progress,
+      [&](size_t k, std::map<int, Tensor>& inputs) {
+        if (!feed_.load(samples_[k], inputs)) return;
+        const std::vector<Tensor> cached = base.runKeepingAll(inputs);
+        for (size_t v = 0; v < variants.size(); ++v) {
+          auto result = variants[v]->rerun(cached, rerun[v]);
+          metrics[v][k] = compare(k, result, tensors[v]);
         }
       });
+  std::vector<QualityReport> reports;
+  for (const auto& m : metrics) reports.push_back(aggregate(m));
+  return reports;
+}
 
+QualityReport QualityEvaluator::aggregate(const std::vector<SampleMetrics>& metrics) const {
+  const size_t n_out = output_names_.size();
   QualityReport report;
   for (size_t o = 0; o < n_out; ++o) {
     OutputQuality q;
@@ -228,6 +272,31 @@ QualityReport QualityEvaluator::evaluate(const Executor& executor, const std::st
     report.outputs.push_back(std::move(q));
   }
   return report;
+}
+
+std::vector<char> opsToRerun(const Executor& base, const Executor& variant) {
+  const Graph& bg = base.graph();
+  const Graph& vg = variant.graph();
+  if (bg.numTensors() != vg.numTensors())
+    throw std::logic_error("opsToRerun: the variant has other tensors than its base");
+  std::vector<int> producer(bg.numTensors(), -1);  // base op computing each tensor
+  for (int op : base.executionOrder())
+    for (int t : bg.op(op).outputIndexes)
+      if (t >= 0) producer[t] = op;
+  std::vector<char> rerun(vg.numOps(), 0);
+  std::vector<char> differs(vg.numTensors(), 0);
+  for (int op : variant.executionOrder()) {
+    const schema::OpT& o = vg.op(op);
+    bool changed = o.outputIndexes.empty() || o.outputIndexes[0] < 0 || producer[o.outputIndexes[0]] < 0 ||
+                   base.opSignature(producer[o.outputIndexes[0]]) != variant.opSignature(op);
+    for (int t : o.inputIndexes)
+      if (t >= 0 && differs[t]) changed = true;
+    if (!changed) continue;
+    rerun[op] = 1;
+    for (int t : o.outputIndexes)
+      if (t >= 0) differs[t] = 1;
+  }
+  return rerun;
 }
 
 std::string qualityTable(const QualityReport& report) {

@@ -79,6 +79,15 @@ class QualityEvaluator {
   QualityReport evaluate(const Executor& int8_executor, const std::string& phase,
                          unsigned threads = 0) const;
 
+  // Variants of one base model that differ from it in a few ops, with partial forwards: per
+  // sample the base runs once keeping every activation, and variant v re-runs only the ops
+  // rerun[v] flags (opsToRerun) from them. The reports are those evaluate() gives for each
+  // variant, bit for bit. Executors: simulate_int8 and op_signatures on, graphs with the same
+  // tensor ids. Parallel over samples (`threads` 0 = the evaluator's); no progress line.
+  std::vector<QualityReport> evaluateVariants(const Executor& base, const std::vector<const Executor*>& variants,
+                                              const std::vector<std::vector<char>>& rerun,
+                                              unsigned threads = 0) const;
+
   size_t sampleCount() const { return samples_.size(); }
   // Signs that the float model itself is broken, one line per kind, naming the outputs: values
   // that are not finite, or (over two or more samples) values identical for every sample, i.e.
@@ -87,6 +96,13 @@ class QualityEvaluator {
   const ExecutorOptions& executorOptions() const { return exec_options_; }
 
  private:
+  struct SampleMetrics;
+  // The quantized model's output tensors matching the float outputs, in their order.
+  std::vector<int> outputTensors(const Graph& quantized) const;
+  // One sample's outputs (`result`, consumed) against its float reference.
+  SampleMetrics compare(size_t sample, std::map<int, Tensor>& result, const std::vector<int>& tensors) const;
+  QualityReport aggregate(const std::vector<SampleMetrics>& metrics) const;
+
   SampleFeed& feed_;
   ExecutorOptions exec_options_;
   EvaluationOptions options_;
@@ -96,8 +112,23 @@ class QualityEvaluator {
   std::vector<std::vector<std::vector<float>>> reference_;  // [sample][output] values
 };
 
+// Sums over two equally long vectors a (reference) and b, in double, in index order: the one
+// loop behind every cosine and error figure (outputs here, tensors in the int8 debug report).
+struct VectorSums {
+  double ab = 0, aa = 0, bb = 0;
+  double err = 0;  // sum (b - a)^2
+  double cosine() const;  // as defined above
+};
+VectorSums vectorSums(const float* a, const float* b, size_t n);
+
 // Cosine between two equally long vectors, as defined above (double accumulation).
 double outputCosine(const std::vector<float>& reference, const std::vector<float>& value);
+
+// Ops of `variant` whose outputs can differ from `base`'s for the same inputs: ops whose
+// Executor::opSignature differs from that of the base op producing the same output tensor
+// (or that the base lacks), and every op downstream of them. Both executors need
+// op_signatures and graphs with the same tensor ids (variants of one float model).
+std::vector<char> opsToRerun(const Executor& base, const Executor& variant);
 // Whether an output of this shape is treated as class scores (2-D, C >= 2).
 bool isClassScoreShape(const std::vector<int>& shape);
 

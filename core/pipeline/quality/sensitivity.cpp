@@ -6,12 +6,23 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <sstream>
 
 namespace mnnq {
 namespace {
 
 struct Nothing {};
+
+// Variants built and evaluated together: their executors are alive at once (memory), and the
+// base's forward per sample is shared by all of them (time).
+constexpr size_t kVariantsPerRound = 16;
+
+struct BuiltVariant {
+  std::unique_ptr<Graph> graph;
+  std::unique_ptr<Executor> executor;
+  std::vector<char> rerun;
+};
 
 }  // namespace
 
@@ -27,39 +38,68 @@ SensitivityResult rankOpSensitivity(const Graph& float_graph, const Executor& ex
   const auto& outputs = float_graph.outputs();
   std::vector<OpSensitivity> rows(candidates.size());
   Progress progress(options.phase, candidates.size(), options.quiet, options.progress);
-  // One variant per worker: building a variant (rewrite, executor plan) is serial work, so
-  // spreading variants over the threads keeps them busy; each evaluation runs on one thread.
-  forEachSampleInParallel<Nothing>(candidates.size(), options.threads, progress, [&](size_t k, Nothing&) {
-    const int index = candidates[k];
-    const schema::OpT& op = float_graph.op(index);
-    OpSensitivity& row = rows[k];
-    row.op = index;
-    row.name = op.name;
-    row.type = schema::EnumNameOpType(op.type);
-    for (int t : op.inputIndexes)
-      if (t >= 0 && !executor.isConstant(t)) row.inputs.push_back(float_graph.tensorName(t));
-    for (int t : op.outputIndexes) {
-      if (t < 0) continue;
-      row.outputs.push_back(float_graph.tensorName(t));
-      if (std::find(outputs.begin(), outputs.end(), t) != outputs.end()) row.produces_model_output = true;
+  if (candidates.empty()) progress.finish();
+
+  // The model with `already_float` float: every variant differs from it in the ops one more
+  // float op changes, and only those (and what follows them) are re-run per variant.
+  ExecutorOptions int8_options = evaluator.executorOptions();
+  int8_options.simulate_int8 = true;
+  int8_options.op_signatures = true;
+  const Graph base_graph = variants.build(already_float);
+  const Executor base(base_graph, int8_options);
+
+  for (size_t first = 0; first < candidates.size(); first += kVariantsPerRound) {
+    const size_t count = std::min(kVariantsPerRound, candidates.size() - first);
+    std::vector<BuiltVariant> built(count);
+    // Building a variant (rewrite, executor plan) is serial work: one variant per worker.
+    Progress building("", count, true);
+    forEachSampleInParallel<Nothing>(count, options.threads, building, [&](size_t j, Nothing&) {
+      const int index = candidates[first + j];
+      const schema::OpT& op = float_graph.op(index);
+      OpSensitivity& row = rows[first + j];
+      row.op = index;
+      row.name = op.name;
+      row.type = schema::EnumNameOpType(op.type);
+      for (int t : op.inputIndexes)
+        if (t >= 0 && !executor.isConstant(t)) row.inputs.push_back(float_graph.tensorName(t));
+      for (int t : op.outputIndexes) {
+        if (t < 0) continue;
+        row.outputs.push_back(float_graph.tensorName(t));
+        if (std::find(outputs.begin(), outputs.end(), t) != outputs.end()) row.produces_model_output = true;
+      }
+      row.macs = convMacs(float_graph, executor, index);
+      std::set<std::string> floating = already_float;
+      floating.insert(op.name);
+      RewriteReport rewrite;
+      BuiltVariant& v = built[j];
+      v.graph = std::make_unique<Graph>(variants.build(floating, &rewrite));
+      for (const auto& f : rewrite.left_float)
+        if (!floating.count(f.name) && !already_float.count(f.name) &&
+            f.reason.rfind("input", 0) == 0)
+          row.forces_float.push_back(f.name);
+      row.int8_conv_mac_share = int8ConvMacShare(float_graph, executor, v.graph->net());
+      v.executor = std::make_unique<Executor>(*v.graph, int8_options);
+      v.rerun = opsToRerun(base, *v.executor);
+    });
+    std::vector<const Executor*> executors;
+    std::vector<std::vector<char>> rerun;
+    for (auto& v : built) {
+      executors.push_back(v.executor.get());
+      rerun.push_back(std::move(v.rerun));
     }
-    row.macs = convMacs(float_graph, executor, index);
-    std::set<std::string> floating = already_float;
-    floating.insert(op.name);
-    RewriteReport rewrite;
-    const Graph variant = variants.build(floating, &rewrite);
-    for (const auto& f : rewrite.left_float)
-      if (!floating.count(f.name) && !already_float.count(f.name) &&
-          f.reason.rfind("input", 0) == 0)
-        row.forces_float.push_back(f.name);
-    row.int8_conv_mac_share = int8ConvMacShare(float_graph, executor, variant.net());
-    row.quality = evaluator.evaluate(variant, "", 1);
-    row.quality.source = baseline.source;
-    row.quality.path = baseline.path;
-    row.quality.in_sample = baseline.in_sample;
-    row.score = row.quality.worstCosineMean();
-    row.gain = row.score - base_score;
-  });
+    std::vector<QualityReport> reports = evaluator.evaluateVariants(base, executors, rerun, options.threads);
+    for (size_t j = 0; j < count; ++j) {
+      OpSensitivity& row = rows[first + j];
+      row.quality = std::move(reports[j]);
+      row.quality.source = baseline.source;
+      row.quality.path = baseline.path;
+      row.quality.in_sample = baseline.in_sample;
+      row.score = row.quality.worstCosineMean();
+      row.gain = row.score - base_score;
+    }
+    progress.advance(count);
+  }
+  progress.finish();
   // Stable: equal scores keep execution order.
   std::stable_sort(rows.begin(), rows.end(),
                    [](const OpSensitivity& a, const OpSensitivity& b) { return a.score > b.score; });

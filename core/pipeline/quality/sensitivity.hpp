@@ -1,8 +1,11 @@
 // Per-op sensitivity: for every op the run quantizes, the model's quality (evaluate.hpp, same
 // samples) when only that op is left float (float_ops.hpp says what that means in the file),
 // ranked best first. The score is the worst output's mean cosine; `gain` is the score minus
-// the fully quantized model's. Variants are built and evaluated on the worker threads, one
-// variant per thread, so the ranking does not depend on the thread count.
+// the fully quantized model's. Each variant differs from the base model (the ops already
+// float) in a few ops: per sample the base runs once keeping its int8 activations and each
+// variant re-runs only what its change affects (QualityEvaluator::evaluateVariants), with the
+// figures a full evaluation gives. Samples are spread over the threads and merged in sample
+// order, so the ranking does not depend on the thread count.
 #pragma once
 
 #include "evaluate.hpp"

@@ -41,6 +41,8 @@ struct ExecutorOptions {
   std::map<std::string, std::vector<int>> input_shapes;
   // Run a quantized model with MNN's CPU int8 semantics instead of dequantizing to float.
   bool simulate_int8 = false;
+  // Keep opSignature() for every step (partial forwards over variants of one model).
+  bool op_signatures = false;
 };
 
 class TensorHook {
@@ -73,6 +75,27 @@ class Executor {
   // One forward. `inputs` maps graph-input tensor ids to values (shape as given at
   // construction). Returns the graph outputs (Graph::outputs()) by tensor id.
   std::map<int, Tensor> run(const std::map<int, Tensor>& inputs, TensorHook* hook = nullptr) const;
+
+  // Partial forwards, for variants of one quantized model that differ in a few ops (the
+  // quality step's per-op sensitivity re-runs only what an op change affects).
+  //
+  // What the step of op `op` computes from its input values depends on: the op itself
+  // (parameters, weights, tensor ids), the inferred shape/layout/dtype of its tensors, the
+  // values of its constant inputs and, with simulate_int8, whether it runs in int8 and the
+  // quant attributes of its tensors (after MNN's propagation) -- all of it is in the signature.
+  // Two executors over graphs with the same tensor ids whose steps for an op have equal
+  // signatures compute equal outputs from equal inputs. Empty for ops that are not run (Input,
+  // ops folded into constants). Needs ExecutorOptions::op_signatures (else std::logic_error).
+  const std::string& opSignature(int op) const;
+  // One forward keeping every tensor's value, indexed by tensor id (constants and tensors
+  // that are not computed are left empty).
+  std::vector<Tensor> runKeepingAll(const std::map<int, Tensor>& inputs) const;
+  // Runs only the steps of ops with rerun[op] != 0 (graph op indexes), in execution order; an
+  // input that is not a constant and not produced by such a step is read from `cached` (what
+  // runKeepingAll gave for an executor over a graph with the same tensor ids and shapes). The
+  // caller guarantees that every op reading a re-run op's output is re-run too. Returns the
+  // graph outputs like run(): re-computed ones, the others copied from `cached`.
+  std::map<int, Tensor> rerun(const std::vector<Tensor>& cached, const std::vector<char>& rerun) const;
 
  private:
   struct Impl;
