@@ -12,6 +12,7 @@
 #include "int8_kernels.hpp"
 
 #include "../kernels/gemm.hpp"
+#include "../kernels/simd.hpp"
 #include "../ops/spatial.hpp"
 #include "mnnq/core/idst_codec.hpp"
 #include "quantize.hpp"
@@ -51,9 +52,12 @@ void gemmT(int M, int N, int K, const double* A, const double* B, double* C) {
 const std::vector<float>& weightsOf(const ConvInt8Params& P, float*) { return P.weightF; }
 const std::vector<double>& weightsOf(const ConvInt8Params& P, double*) { return P.weightD; }
 
+// Inlined into the two MNNQ_HOT entry points below, so its loops are vectorised for AVX2 in
+// their x86-64-v3 clone; the file is built with -ffp-contract=off, so no multiply-add is fused
+// and both clones compute the same floats (the integer sums are exact in any case).
 template <class T>
-void convInt8Sums(const ConvInt8Params& P, const float* x, int n, int ch, int h, int w, float* y, int oc,
-                  int oh, int ow) {
+__attribute__((always_inline)) inline void convInt8Sums(const ConvInt8Params& P, const float* x, int n, int ch,
+                                                        int h, int w, float* y, int oc, int oh, int ow) {
   // Padded unsigned input plane per channel: u = q + 128, padding u = zero + 128.
   const int padB = std::max(0, (oh - 1) * P.sY + (P.kY - 1) * P.dY + 1 - h - P.padY);
   const int padR = std::max(0, (ow - 1) * P.sX + (P.kX - 1) * P.dX + 1 - w - P.padX);
@@ -65,6 +69,7 @@ void convInt8Sums(const ConvInt8Params& P, const float* x, int n, int ch, int h,
   std::vector<T> u(size_t(ch) * ph * pw);
   std::vector<T> sums(size_t(oc) * N);
   std::vector<T> cols;
+  std::vector<T> phases;  // depthwise with stride > 1: a plane split by column phase
   const float scaleX = P.in.scale / P.out.scale;
   const float clampMax = static_cast<float>(static_cast<int8_t>(P.out.max));
   const float clampMin = P.relu ? P.out.zero : static_cast<float>(static_cast<int8_t>(P.out.min));
@@ -87,17 +92,30 @@ void convInt8Sums(const ConvInt8Params& P, const float* x, int n, int ch, int h,
         T* a0 = sums.data() + size_t(o) * N;
         for (int i = 0; i < P.inPerGroup; ++i) {
           const T* uc = u.data() + size_t((o / ocPerGroup) * P.inPerGroup + i) * ph * pw;
+          // Stride S > 1: column j of the plane goes to phase plane j % S at column j / S, so
+          // every tap reads a contiguous row (the same values, added in the same order).
+          const int S = P.sX;
+          const int pwS = (pw + S - 1) / S;
+          if (S > 1) {
+            phases.resize(size_t(S) * ph * pwS);
+            for (int p = 0; p < S; ++p)
+              for (int yy = 0; yy < ph; ++yy) {
+                const T* src = uc + size_t(yy) * pw + p;
+                T* dst = phases.data() + (size_t(p) * ph + yy) * pwS;
+                for (int j = 0; p + j * S < pw; ++j) dst[j] = src[size_t(j) * S];
+              }
+          }
           for (int ky = 0; ky < P.kY; ++ky)
             for (int kx = 0; kx < P.kX; ++kx) {
               const T wv = static_cast<T>(wo[(i * P.kY + ky) * P.kX + kx]);
               if (wv == 0) continue;
+              const int off = kx * P.dX;
               for (int oy = 0; oy < oh; ++oy) {
-                const T* row = uc + size_t(oy * P.sY + ky * P.dY) * pw + kx * P.dX;
+                const int yy = oy * P.sY + ky * P.dY;
+                const T* row = S == 1 ? uc + size_t(yy) * pw + off
+                                      : phases.data() + (size_t(off % S) * ph + yy) * pwS + off / S;
                 T* a = a0 + size_t(oy) * ow;
-                if (P.sX == 1)
-                  for (int ox = 0; ox < ow; ++ox) a[ox] += wv * row[ox];
-                else
-                  for (int ox = 0; ox < ow; ++ox) a[ox] += wv * row[ox * P.sX];
+                for (int ox = 0; ox < ow; ++ox) a[ox] += wv * row[ox];
               }
             }
         }
@@ -157,6 +175,16 @@ void convInt8Sums(const ConvInt8Params& P, const float* x, int n, int ch, int h,
       }
     }
   }
+}
+
+MNNQ_HOT void convInt8SumsFloat(const ConvInt8Params& P, const float* x, int n, int ch, int h, int w, float* y,
+                                int oc, int oh, int ow) {
+  convInt8Sums<float>(P, x, n, ch, h, w, y, oc, oh, ow);
+}
+
+MNNQ_HOT void convInt8SumsDouble(const ConvInt8Params& P, const float* x, int n, int ch, int h, int w, float* y,
+                                 int oc, int oh, int ow) {
+  convInt8Sums<double>(P, x, n, ch, h, w, y, oc, oh, ow);
 }
 
 }  // namespace
@@ -232,9 +260,9 @@ std::unique_ptr<OpKernel> makeConvInt8(const OpContext& ctx, const QuantAttr& in
     // (|w| <= 128, u <= 255) and every partial sum is an integer, below 2^24 when K <= 512
     // (float) and below 2^53 otherwise (double), so any summation order gives the int32 sum.
     if (K <= kFloatExactTerms)
-      convInt8Sums<float>(P, x, n, ch, h, w, y, oc, oh, ow);
+      convInt8SumsFloat(P, x, n, ch, h, w, y, oc, oh, ow);
     else
-      convInt8Sums<double>(P, x, n, ch, h, w, y, oc, oh, ow);
+      convInt8SumsDouble(P, x, n, ch, h, w, y, oc, oh, ow);
   });
 }
 
