@@ -62,7 +62,8 @@ struct RunState {
   std::optional<Graph> graph;  // the float model; equalize edits it in place
   std::set<std::string> skip_ops;  // skip_quant_op_names, checked against the model
   std::optional<InputSourceHandle> source;
-  std::optional<SampleFeed> feed;  // reads through `source`, shapes fixed from `graph`'s inputs
+  std::optional<SampleFeed> own_feed;  // reads through `source`, shapes fixed from `graph`'s inputs
+  SampleFeed* feed = nullptr;  // own_feed, or the run's feed in a recalibration (quality/recalibrate.hpp)
   ExecutorOptions exec_options;    // input shapes of the feed
   std::optional<CalibratorHandle> calibrator;
   std::optional<WeightQuantizerHandle> weights;
@@ -101,6 +102,10 @@ struct RunState {
   // rewrite
   std::optional<Graph> rewritten;  // the quantized net, not yet written
   RewriteOptions rewrite_options;  // as used (the quality phase builds variants with them)
+
+  // A recalibration inside the quality step (quality/recalibrate.hpp) runs the calibration
+  // phases on its own state: the run already warned about skipped samples.
+  bool warn_skipped_samples = true;
 
   // quality (quality/quality_phase.hpp): may replace `rewritten`
   std::string quality_table;

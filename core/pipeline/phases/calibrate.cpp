@@ -38,7 +38,7 @@ void calibrate(const RunContext& context, const RunSettings& settings, RunState&
   summary.samples_used = outcome.samples_used;
   summary.skipped = outcome.skipped;
   for (const auto& s : outcome.skipped)
-    std::fprintf(stderr, "warning: skipped sample %s: %s\n", s.name.c_str(), s.reason.c_str());
+    if (state.warn_skipped_samples) std::fprintf(stderr, "warning: skipped sample %s: %s\n", s.name.c_str(), s.reason.c_str());
   for (const auto& p : outcome.passes) summary.phases.push_back(p);
   summary.phases.push_back({"compute scales", std::max(0.0, compute_seconds), tensors.size()});
   for (const auto& n : outcome.notes) summary.notes.push_back(n);

@@ -68,7 +68,8 @@ void load(const RunContext& context, const RunSettings& settings, RunState& stat
   InputSourceHandle& source =
       state.source.emplace(*request.input_source, state.config_text, model_inputs.descs, host);
   SampleFeed& feed =
-      state.feed.emplace(graph, source, model_inputs.declared, settings.input_cache_bytes);
+      state.own_feed.emplace(graph, source, model_inputs.declared, settings.input_cache_bytes);
+  state.feed = &feed;
   if (context.cancelled) feed.setCancellationCheck(context.cancelled);
   summary.samples_total = feed.count();
   state.exec_options.input_shapes = feed.inputShapes();

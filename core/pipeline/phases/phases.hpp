@@ -38,6 +38,11 @@ void rewrite(const RunContext& context, const RunSettings& settings, RunState& s
 void quality(const RunContext& context, const RunSettings& settings, RunState& state);
 void publish(const RunContext& context, const RunSettings& settings, RunState& state);
 
+// The options phase rewrite quantizes with (also the quality step's variants and
+// recalibrations): bits, clamp, skip list, the weight quantizer and state.input_means when
+// there are any (bias_correction, or a scale table's means). They refer to `state`, which must outlive them.
+RewriteOptions rewriteOptions(const RunSettings& settings, const RunState& state);
+
 // A phase without per-sample progress reports itself as one step: (name, 0, 1) when it
 // starts, (name, 1, 1) when done() is called.
 class Step {

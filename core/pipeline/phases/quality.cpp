@@ -27,7 +27,7 @@ void quality(const RunContext&, const RunSettings&, RunState& state) {
   in.configured.params = &state.params;
   in.configured.rewrite = &state.rewrite_options;
   for (const auto& e : state.equalization) in.configured.equalization_factors.emplace_back(e.tensor, e.factors);
-  Recalibrator recalibrate(state.request, *state.feed, state.exec_options, state.skip_ops);
+  Recalibrator recalibrate(state);
   in.calibrate_with = [&](const MethodSpec& spec) { return recalibrate(spec); };
   QualityOutcome outcome = runQualityStep(in, serializeNet(state.rewritten->net()));
   for (const auto& p : outcome.phases) summary.phases.push_back(p);

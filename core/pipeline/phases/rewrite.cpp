@@ -15,22 +15,27 @@ int channelsOf(const Executor& executor, int tensor) {
 
 }  // namespace
 
-void rewrite(const RunContext& context, const RunSettings& settings, RunState& state) {
-  Step step(context, "quantize weights, rewrite");
-  const Graph& graph = *state.graph;
-  const Executor& executor = *state.executor;
-  Graph& rewritten = state.rewritten.emplace(graph.clone());
+RewriteOptions rewriteOptions(const RunSettings& settings, const RunState& state) {
   RewriteOptions options;
   options.bits = settings.quant_bits;
   options.weight_clamp = settings.weight_clamp;
   options.skip_ops = state.skip_ops;
-  const WeightQuantizerHandle& weights = *state.weights;
-  options.quantize_weights = [&](const mnnq_weight_desc& d, mnnq_weight_result& r) {
-    weights.quantize(d, r);
+  const WeightQuantizerHandle* weights = &*state.weights;
+  options.quantize_weights = [weights](const mnnq_weight_desc& d, mnnq_weight_result& r) {
+    weights->quantize(d, r);
   };
-  options.channels = [&](int tensor) { return channelsOf(executor, tensor); };
+  const Executor* executor = &*state.executor;
+  options.channels = [executor](int tensor) { return channelsOf(*executor, tensor); };
   // Empty unless bias_correction is on (or the scale table carries means).
   if (!state.input_means.empty()) options.input_means = &state.input_means;
+  return options;
+}
+
+void rewrite(const RunContext& context, const RunSettings& settings, RunState& state) {
+  Step step(context, "quantize weights, rewrite");
+  const Graph& graph = *state.graph;
+  Graph& rewritten = state.rewritten.emplace(graph.clone());
+  const RewriteOptions options = rewriteOptions(settings, state);
   RunSummary& summary = state.summary;
   summary.rewrite = rewriteQuantized(rewritten.net(), state.params, options);
   state.rewrite_options = options;

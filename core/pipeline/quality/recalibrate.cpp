@@ -1,153 +1,104 @@
 #include "recalibrate.hpp"
 
-#include "float_ops.hpp"
+#include "../phases/phases.hpp"
 
-#include "../bias_correction.hpp"
-#include "../calibrate.hpp"
-#include "../calibration_tensors.hpp"
-#include "../channel_stats.hpp"
-#include "../compared_tensors.hpp"
-#include "../equalization.hpp"
-#include "../float_outputs.hpp"
-#include "../fused_relu_params.hpp"
-#include "../max_pool_params.hpp"
-#include "../scale_sharing.hpp"
-
-#include "mnnq/core/plugin_handles.hpp"
 #include "mnnq/core/plugin_registry.hpp"
 
-#include <cmath>
-#include <optional>
-
 namespace mnnq {
+namespace {
+
+RunContext contextOf(const RunRequest& request) {
+  RunContext context;
+  context.threads = request.settings.threads;
+  context.quiet = request.quiet;
+  context.progress = request.progress;
+  context.cancelled = request.cancelled;
+  return context;
+}
+
+std::string keyOf(const std::string& method, bool equalization) {
+  return method + (equalization ? " +cle" : "");
+}
+
+}  // namespace
 
 struct Recalibrator::Calibration {
-  std::optional<Graph> graph;
-  std::optional<Executor> executor;
-  std::optional<WeightQuantizerHandle> weights;
-  TensorParams params;
-  std::vector<uint64_t> usable;
-  bool means_done = false;
-  ChannelMeans means;
+  RunRequest request;  // the run's, with this calibration's method and switches
+  std::unique_ptr<RunState> state;
   RewriteOptions plain, corrected;
-  std::vector<std::pair<int, std::vector<float>>> equalization;  // factors applied
+  bool means_done = false;
 };
 
-Recalibrator::Recalibrator(const RunRequest& request, SampleFeed& feed, const ExecutorOptions& exec_options,
-                           const std::set<std::string>& skip)
-    : request_(request), feed_(feed), exec_options_(exec_options), skip_(skip) {}
+Recalibrator::Recalibrator(const RunState& run) : run_(run) {}
 
 CalibratedModel Recalibrator::operator()(const MethodSpec& spec) {
-  const std::string key = spec.feature_method + (spec.equalization ? "+cle" : "");
-  std::shared_ptr<Calibration>& slot = cache_[key];
+  std::shared_ptr<Calibration>& slot = cache_[keyOf(spec.feature_method, spec.equalization)];
   if (!slot) {
-    auto c = std::make_shared<Calibration>();
+    const RunRequest& own = run_.request;
     const LoadedPlugin* plugin =
-        request_.registry ? request_.registry->find(MNNQ_KIND_FEATURE_CALIBRATOR, spec.feature_method) : nullptr;
+        own.registry ? own.registry->find(MNNQ_KIND_FEATURE_CALIBRATOR, spec.feature_method) : nullptr;
     if (!plugin) throw std::runtime_error("feature calibrator '" + spec.feature_method + "' is not loaded");
-    nlohmann::json config = request_.config;
-    config["feature_quantize_method"] = spec.feature_method;
-    const std::string config_text = config.dump();
-    c->graph.emplace(Graph::load(request_.settings.model));
-    Graph& graph = *c->graph;
-    if (spec.equalization) {
-      const std::vector<EqualizationPair> pairs = findEqualizationPairs(graph);
-      std::set<int> ranged;
-      for (const auto& pair : pairs) ranged.insert(pair.tensor);
-      RunContext stats_options;
-      stats_options.threads = request_.settings.threads;
-      stats_options.quiet = request_.quiet;
-      stats_options.progress = request_.progress;
-      ChannelStatsMap ranges;
-      if (!pairs.empty()) {
-        const Executor measuring(graph, exec_options_);
-        ranges = measureChannelStats(measuring, ranged, feed_, spreadSamples(feed_.count(), 64), stats_options,
-                                     "target: equalize");
+    auto c = std::make_shared<Calibration>();
+    c->request = own;
+    c->request.feature_calibrator = plugin;
+    c->request.config["feature_quantize_method"] = spec.feature_method;
+    c->request.settings.cross_layer_equalization = spec.equalization;
+    c->request.settings.bias_correction = false;  // the means are added on demand below
+    c->request.summary_out = nullptr;
+    const RunSettings& settings = c->request.settings;
+    c->state = std::make_unique<RunState>(c->request);
+    RunState& state = *c->state;
+    state.warn_skipped_samples = false;
+    state.skip_ops = run_.skip_ops;
+    state.feed = run_.feed;
+    state.exec_options = run_.exec_options;
+    state.calibrator.emplace(*plugin, state.config_text);
+    state.weights.emplace(*c->request.weight_quantizer, state.config_text);
+    const RunContext context = contextOf(c->request);
+    const bool run_equalized = run_.summary.equalized_pairs > 0;
+    if (!run_.table && spec.feature_method == run_.summary.feature_method && spec.equalization == run_equalized) {
+      // The run's own calibration: the phases below would compute exactly this again. (Not
+      // with scales_from: the run's parameters came from its table, not from the calibrator.)
+      state.graph.emplace(run_.graph->clone());
+      state.executor.emplace(*state.graph, state.exec_options);
+      state.tensors.emplace(*state.graph, *state.executor, state.skip_ops);
+      state.equalization = run_.equalization;
+      state.outcome = run_.outcome;
+      state.params = run_.params;
+      if (!run_.input_means.empty()) {
+        state.input_means = run_.input_means;
+        c->means_done = true;
       }
-      for (const auto& pair : pairs) {
-        const auto found = ranges.find(pair.tensor);
-        if (found == ranges.end() || found->second.max_abs.size() != static_cast<size_t>(pair.channels)) continue;
-        std::vector<float> factors = equalizationFactors(found->second.max_abs);
-        applyEqualization(graph, pair, factors);
-        c->equalization.emplace_back(pair.tensor, std::move(factors));
-      }
+    } else {
+      state.graph.emplace(Graph::load(settings.model));
+      phases::equalize(context, settings, state);
+      phases::calibrate(context, settings, state);
+      phases::assignParams(context, settings, state);
     }
-    c->executor.emplace(graph, exec_options_);
-    const Executor& executor = *c->executor;
-    CalibrationTensors tensors(graph, executor, skip_);
-    CalibratorHandle calibrator(*plugin, config_text);
-    c->weights.emplace(*request_.weight_quantizer, config_text);
-    CalibrationOptions cal_options;
-    cal_options.threads = request_.settings.threads;
-    cal_options.shards = request_.settings.shards;
-    cal_options.quiet = request_.quiet;
-    cal_options.progress = request_.progress;
-    CalibrationOutcome outcome = calibrate(graph, executor, tensors, calibrator, feed_, cal_options);
-    c->usable = outcome.usable_samples;
-    TensorParams& params = c->params;
-    for (size_t i = 0; i < tensors.size(); ++i) {
-      const mnnq_feature_params& p = outcome.params[i];
-      if (!p.valid || !(p.scale > 0.0f) || !std::isfinite(p.scale) || !std::isfinite(p.zero)) continue;
-      params[tensors.tensors()[i].tensor] = p;
-    }
-    if (calibrator.sharesScales()) shareScales(graph, executor.executionOrder(), params);
-    zeroPointsAtFusedRelu(graph, params);
-    keepComparedTensorsFloat(graph, params);
-    const auto variable = [&](int t) { return executor.dtype(t) == DType::Float32 && !executor.isConstant(t); };
-    keepFloatResultsFloat(graph, variable, params);
-    floatSignedMaxPools(graph, params);
-    keepSkippedOutputsFloat(graph, skip_, params);
-
-    RewriteOptions& o = c->plain;
-    o.bits = request_.settings.quant_bits;
-    o.weight_clamp = request_.settings.weight_clamp;
-    o.skip_ops = skip_;
-    WeightQuantizerHandle* weights = &*c->weights;
-    o.quantize_weights = [weights](const mnnq_weight_desc& d, mnnq_weight_result& r) { weights->quantize(d, r); };
-    const Executor* exec = &executor;
-    o.channels = [exec](int tensor) {
-      const std::vector<int>& shape = exec->shape(tensor);
-      if (shape.size() < 2) return -1;
-      return exec->layout(tensor) == Layout::NHWC ? shape.back() : shape[1];
-    };
-    c->corrected = o;
-    c->corrected.input_means = &c->means;
+    c->plain = phases::rewriteOptions(settings, state);
+    c->plain.input_means = nullptr;  // rewriteOptions adds the means whenever there are any
+    c->corrected = c->plain;
+    c->corrected.input_means = &state.input_means;
     slot = std::move(c);
   }
   Calibration& c = *slot;
   if (spec.bias_correction && !c.means_done) {
-    std::set<int> conv_inputs;
-    const Graph& graph = *c.graph;
-    for (int i = 0; i < graph.numOps(); ++i) {
-      const schema::OpT& op = graph.op(i);
-      if ((op.type == schema::OpType_Convolution || op.type == schema::OpType_ConvolutionDepthwise) &&
-          op.inputIndexes.size() == 1 && !op.outputIndexes.empty() && !skip_.count(op.name) &&
-          c.params.count(op.inputIndexes[0]) && c.params.count(op.outputIndexes[0]))
-        conv_inputs.insert(op.inputIndexes[0]);
-    }
-    std::vector<uint64_t> samples;
-    for (uint64_t k : spreadSamples(c.usable.size(), 32)) samples.push_back(c.usable[k]);
-    if (!conv_inputs.empty() && !samples.empty()) {
-      RunContext mean_options;
-      mean_options.threads = request_.settings.threads;
-      mean_options.quiet = request_.quiet;
-      mean_options.progress = request_.progress;
-      for (auto& [tensor, stats] : measureChannelStats(*c.executor, conv_inputs, feed_, samples, mean_options,
-                                                            "target: bias correction"))
-        c.means[tensor] = std::move(stats.mean);
-    }
+    RunSettings with_means = c.request.settings;
+    with_means.bias_correction = true;
+    phases::biasCorrection(contextOf(c.request), with_means, *c.state);
     c.means_done = true;
   }
+  const RunState& state = *c.state;
   CalibratedModel model;
   model.label = spec.label();
   model.feature_method = spec.feature_method;
   model.equalization = spec.equalization;
   model.bias_correction = spec.bias_correction;
-  model.float_graph = &*c.graph;
-  model.executor = &*c.executor;
-  model.params = &c.params;
+  model.float_graph = &*state.graph;
+  model.executor = &*state.executor;
+  model.params = &state.params;
   model.rewrite = spec.bias_correction ? &c.corrected : &c.plain;
-  model.equalization_factors = c.equalization;
+  for (const auto& e : state.equalization) model.equalization_factors.emplace_back(e.tensor, e.factors);
   model.owner = slot;
   return model;
 }
