@@ -1,5 +1,7 @@
 #include "int8_debug.hpp"
 
+#include "evaluate.hpp"
+
 #include "../parallel_samples.hpp"
 
 #include <algorithm>
@@ -65,21 +67,15 @@ std::vector<Int8DebugRow> int8DebugReport(const Graph& float_graph, const Graph&
           const Range& r = ranges.at(tensor);
           const float inv = r.scale > 0 ? 1.0f / r.scale : 0.0f;
           uint64_t clipped = 0;
-          double ab = 0, aa = 0, bb = 0, err = 0;
           for (size_t i = 0; i < a.size(); ++i) {
             const float code = std::round(a[i] * inv + r.zero);
             if (code > r.max || code < r.min) ++clipped;
-            ab += static_cast<double>(a[i]) * b[i];
-            aa += static_cast<double>(a[i]) * a[i];
-            bb += static_cast<double>(b[i]) * b[i];
-            const double d = static_cast<double>(a[i]) - b[i];
-            err += d * d;
           }
+          const VectorSums sums = vectorSums(a.data(), b.data(), a.size());
           Accumulator& acc = per_sample[k][tensor];
-          const double denom = std::sqrt(aa) * std::sqrt(bb);
-          acc.cosine += denom > 0 ? ab / denom : (aa == 0 && bb == 0 ? 1.0 : 0.0);
+          acc.cosine += sums.cosine();
           acc.overflow += a.empty() ? 0.0 : static_cast<double>(clipped) / a.size();
-          acc.sqnr += err > 0 ? 10.0 * std::log10(std::max(aa, 1e-30) / err) : 200.0;
+          acc.sqnr += sums.err > 0 ? 10.0 * std::log10(std::max(sums.aa, 1e-30) / sums.err) : 200.0;
           acc.seen += 1;
         }
       });
