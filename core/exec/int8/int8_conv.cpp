@@ -105,24 +105,45 @@ __attribute__((always_inline)) inline void convInt8Sums(const ConvInt8Params& P,
                 for (int j = 0; p + j * S < pw; ++j) dst[j] = src[size_t(j) * S];
               }
           }
-          for (int ky = 0; ky < P.kY; ++ky)
-            for (int kx = 0; kx < P.kX; ++kx) {
-              const T wv = static_cast<T>(wo[(i * P.kY + ky) * P.kX + kx]);
-              if (wv == 0) continue;
-              const int off = kx * P.dX;
-              for (int oy = 0; oy < oh; ++oy) {
-                const int yy = oy * P.sY + ky * P.dY;
-                const T* row = S == 1 ? uc + size_t(yy) * pw + off
-                                      : phases.data() + (size_t(off % S) * ph + yy) * pwS + off / S;
-                T* a = a0 + size_t(oy) * ow;
-                for (int ox = 0; ox < ow; ++ox) a[ox] += wv * row[ox];
+          // Row of tap (ky, kx) for output row oy.
+          auto tapRow = [&](int oy, int ky, int kx) {
+            const int yy = oy * P.sY + ky * P.dY;
+            const int off = kx * P.dX;
+            return S == 1 ? uc + size_t(yy) * pw + off
+                          : phases.data() + (size_t(off % S) * ph + yy) * pwS + off / S;
+          };
+          const int8_t* wi = wo + size_t(i) * kArea;
+          for (int oy = 0; oy < oh; ++oy) {
+            T* a = a0 + size_t(oy) * ow;
+            for (int ky = 0; ky < P.kY; ++ky) {
+              const int8_t* wr = wi + size_t(ky) * P.kX;
+              int kx = 0;
+              // Three taps per pass over the row (exact integer sums: any grouping is the same).
+              for (; kx + 3 <= P.kX; kx += 3) {
+                const T w0 = static_cast<T>(wr[kx]), w1 = static_cast<T>(wr[kx + 1]),
+                        w2 = static_cast<T>(wr[kx + 2]);
+                const T* r0 = tapRow(oy, ky, kx);
+                const T* r1 = tapRow(oy, ky, kx + 1);
+                const T* r2 = tapRow(oy, ky, kx + 2);
+                for (int ox = 0; ox < ow; ++ox) a[ox] += w0 * r0[ox] + w1 * r1[ox] + w2 * r2[ox];
+              }
+              for (; kx < P.kX; ++kx) {
+                const T wv = static_cast<T>(wr[kx]);
+                const T* r = tapRow(oy, ky, kx);
+                for (int ox = 0; ox < ow; ++ox) a[ox] += wv * r[ox];
               }
             }
+          }
         }
       }
     } else {
-      cols.resize(size_t(K) * N);
-      for (int g = 0; g < P.group; ++g) {
+      // A 1x1, stride-1 convolution without padding reads the planes as they are.
+      const bool direct = K == P.inPerGroup && P.sY == 1 && P.sX == 1 && ph == h && pw == w && oh == h && ow == w;
+      if (!direct) cols.resize(size_t(K) * N);
+      for (int g = 0; g < P.group && direct; ++g)
+        gemmT(ocPerGroup, N, K, weightsOf(P, static_cast<T*>(nullptr)).data() + size_t(g) * ocPerGroup * K,
+              u.data() + size_t(g) * P.inPerGroup * N, sums.data() + size_t(g) * ocPerGroup * N);
+      for (int g = 0; g < P.group && !direct; ++g) {
         for (int i = 0; i < P.inPerGroup; ++i) {
           const T* uc = u.data() + size_t(g * P.inPerGroup + i) * ph * pw;
           for (int ky = 0; ky < P.kY; ++ky)
@@ -252,7 +273,8 @@ std::unique_ptr<OpKernel> makeConvInt8(const OpContext& ctx, const QuantAttr& in
     }
   }
 
-  return spatialKernel(in, out, [p](const float* x, int n, int ch, int h, int w, float* y, int oc, int oh, int ow) {
+  // Every output element is stored (the requantisation loop covers all of them).
+  return writingAllOutputs(spatialKernel(in, out, [p](const float* x, int n, int ch, int h, int w, float* y, int oc, int oh, int ow) {
     const ConvInt8Params& P = *p;
     const int kArea = P.kY * P.kX;
     const int K = P.inPerGroup * kArea;
@@ -263,7 +285,7 @@ std::unique_ptr<OpKernel> makeConvInt8(const OpContext& ctx, const QuantAttr& in
       convInt8SumsFloat(P, x, n, ch, h, w, y, oc, oh, ow);
     else
       convInt8SumsDouble(P, x, n, ch, h, w, y, oc, oh, ow);
-  });
+  }));
 }
 
 }  // namespace mnnq::exec::int8
