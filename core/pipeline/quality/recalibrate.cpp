@@ -2,6 +2,7 @@
 
 #include "../phases/phases.hpp"
 
+#include "mnnq/core/plugin_host.hpp"
 #include "mnnq/core/plugin_registry.hpp"
 
 namespace mnnq {
@@ -52,9 +53,13 @@ CalibratedModel Recalibrator::operator()(const MethodSpec& spec) {
     state.skip_ops = run_.skip_ops;
     state.feed = run_.feed;
     state.exec_options = run_.exec_options;
-    state.calibrator.emplace(*plugin, state.config_text);
-    state.weights.emplace(*c->request.weight_quantizer, state.config_text);
     const RunContext context = contextOf(c->request);
+    HostOptions host;  // as phase load gives the run's plugins
+    host.threads = context.threads;
+    host.quiet = context.quiet;
+    host.embedder_data = c->request.embedder_data;
+    state.calibrator.emplace(*plugin, state.config_text, host);
+    state.weights.emplace(*c->request.weight_quantizer, state.config_text, host);
     const bool run_equalized = run_.summary.equalized_pairs > 0;
     if (!run_.table && spec.feature_method == run_.summary.feature_method && spec.equalization == run_equalized) {
       // The run's own calibration: the phases below would compute exactly this again. (Not
