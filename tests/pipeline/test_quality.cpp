@@ -60,10 +60,8 @@ std::vector<float> pathological() {
   return w;
 }
 
-std::string writeModel(const std::string& dir) {
-  schema::NetT net;
-  net.tensorName = {"x", "outA", "outP", "outC"};
-  net.sourceType = schema::NetSource_ONNX;
+// The models' one input: tensor 0, "x", [1, kIn, kH, kW] NCHW.
+std::unique_ptr<schema::OpT> inputX() {
   auto input = std::make_unique<schema::OpT>();
   input->name = "x";
   input->type = schema::OpType_Input;
@@ -73,7 +71,14 @@ std::string writeModel(const std::string& dir) {
   p->dformat = schema::MNN_DATA_FORMAT_NCHW;
   input->main.type = schema::OpParameter_Input;
   input->main.value = p.release();
-  net.oplists.push_back(std::move(input));
+  return input;
+}
+
+std::string writeModel(const std::string& dir) {
+  schema::NetT net;
+  net.tensorName = {"x", "outA", "outP", "outC"};
+  net.sourceType = schema::NetSource_ONNX;
+  net.oplists.push_back(inputX());
   net.oplists.push_back(conv1x1("convA", 0, 1, wellConditioned(1)));
   net.oplists.push_back(conv1x1("convP", 0, 2, pathological()));
   net.oplists.push_back(conv1x1("convC", 0, 3, wellConditioned(2)));
@@ -308,16 +313,7 @@ TEST_CASE("quality: a float model whose output ignores the input is reported as 
   schema::NetT net;
   net.tensorName = {"x", "out"};
   net.sourceType = schema::NetSource_ONNX;
-  auto input = std::make_unique<schema::OpT>();
-  input->name = "x";
-  input->type = schema::OpType_Input;
-  input->outputIndexes = {0};
-  auto p = std::make_unique<schema::InputT>();
-  p->dims = {1, kIn, kH, kW};
-  p->dformat = schema::MNN_DATA_FORMAT_NCHW;
-  input->main.type = schema::OpParameter_Input;
-  input->main.value = p.release();
-  net.oplists.push_back(std::move(input));
+  net.oplists.push_back(inputX());
   auto conv = conv1x1("dead", 0, 1, std::vector<float>(kOut * kIn, 0.0f));
   conv->main.AsConvolution2D()->bias = {1, 2, 3, 4};
   net.oplists.push_back(std::move(conv));
