@@ -40,6 +40,7 @@ struct Model {
   std::vector<uint8_t> reduced;  // packed with smaller input extents: the base of edited runs
   int factor = 1;                // the spatial reduction of `reduced` (1: none ran)
   double cost = 0;               // elements of all tensors of one forward of `reduced` + weights
+  double full_work = 0;          // workOf() the unmodified model at its own input size
 };
 std::vector<Model> gModels;
 // Byte 0 (low 7 bits) -> model: slot i < number of models is model i (the seeds of
@@ -50,6 +51,7 @@ std::vector<int> gSlots;
 // MNNQ_FUZZ_TIMES=1: one line per execution on stderr with the model and the seconds spent in
 // each phase (unpack, load, inspect, executor, forward), for profiling the harness.
 bool gTimes = false;
+size_t gSkippedForwards = 0;  // edited models whose work exceeds the bound (see workOf)
 struct PhaseTimer {
   using Clock = std::chrono::steady_clock;
   Clock::time_point last = Clock::now();
@@ -331,6 +333,26 @@ double forwardCost(const Executor& ex, size_t bytes) {
   return n;
 }
 
+// Multiply-accumulates of the convolutions of one forward plus forwardCost(): what bounds the
+// time of an execution. An edit can make a valid but enormous workload (an Input batch of 256,
+// a kernel as wide as a padded row); such a forward proves nothing the plan has not already
+// checked and would only hit libFuzzer's time-out.
+double workOf(const Graph& graph, const Executor& ex, size_t bytes) {
+  double work = forwardCost(ex, bytes);
+  for (int i = 0; i < graph.numOps(); ++i) {
+    const schema::OpT& op = graph.op(i);
+    const auto* conv = op.main.AsConvolution2D();
+    if (!conv || !conv->common || op.inputIndexes.empty() || op.outputIndexes.empty()) continue;
+    const auto& c = *conv->common;
+    double out = 1, in = 1;
+    for (int d : ex.shape(op.outputIndexes[0])) out *= d;
+    const std::vector<int> inShape = ex.shape(op.inputIndexes[0]);
+    if (inShape.size() >= 2) in = inShape[1];
+    work += out * std::max(1.0, in / std::max(1, c.group)) * std::max(1, c.kernelX) * std::max(1, c.kernelY);
+  }
+  return work;
+}
+
 // Plans `packed` (shape inference of every tensor, kernels); throws if the model does not plan.
 double planCost(const std::vector<uint8_t>& packed, size_t fileBytes) {
   Graph graph = Graph::fromNet(std::unique_ptr<schema::NetT>(schema::GetNet(packed.data())->UnPack()), "seed");
@@ -433,6 +455,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
           if (in->dims[k] < 0) in->dims[k] = k == 0 ? 1 : 64;
       }
       m.packed = serializeNet(*net);
+      {
+        Graph full = Graph::fromNet(std::unique_ptr<schema::NetT>(schema::GetNet(m.packed.data())->UnPack()), "seed");
+        m.full_work = workOf(full, Executor(full, ExecutorOptions{}), m.bytes.size());
+      }
       reduceInputs(m);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "mnnq_fuzz_graph: seed model does not run: %s\n", e.what());
@@ -475,6 +501,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Executor executor(graph, options);
     timer.lap(3);
     reached = 3;
+    // An edited model that plans to more than twice the work of the unmodified full-size model
+    // (which the seeds run) is not run: its forward would only measure the machine.
+    if (!plain && workOf(graph, executor, model.bytes.size()) > 2 * model.full_work) {
+      ++gSkippedForwards;
+      if (gTimes) std::fprintf(stderr, "TIMES forward skipped: work above twice the model's (%zu so far)\n", gSkippedForwards);
+      return 0;
+    }
     std::map<int, Tensor> inputs;
     fillInputs(r, executor, inputs);
     try {
