@@ -67,10 +67,11 @@ constexpr OpRow kRows[] = {
     {OpType_Scale, kOpPreservesTies},
     {OpType_BatchNorm, kOpPreservesTies},
 
-    // Shape queries.
+    // Shape queries, and PriorBox (anchor boxes from the feature map's and image's sizes).
     {OpType_Shape, kOpShapeOnly},
     {OpType_Rank, kOpShapeOnly},
     {OpType_Size, kOpShapeOnly},
+    {OpType_PriorBox, kOpShapeOnly},
 };
 
 struct TraitIndex {

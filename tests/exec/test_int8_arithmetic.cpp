@@ -156,3 +156,79 @@ TEST_CASE("int8 Scale uses a 15-bit fixed-point multiplier and bias") {
   CHECK(y[1] == Approx(0.4f));
   CHECK(y[2] == Approx(-0.2f));
 }
+
+namespace {
+
+// x [1,1,2,2] -> PriorBox p1 (min size 4), PriorBox p2 (min size 16) -> Concat on axis 2 -> out,
+// with an int8 attribute (scale 1/256, [-127,127]) on every tensor, as quantized.out writes for
+// an SSD head whose priors are concatenated (the Concat output gets one).
+std::unique_ptr<NetT> priorBoxConcatNet() {
+  auto net = std::make_unique<NetT>();
+  net->tensorName = {"x", "p1", "p2", "out"};
+  net->outputName = {"out"};
+  auto input = std::make_unique<OpT>();
+  input->name = "x";
+  input->type = OpType_Input;
+  input->outputIndexes = {0};
+  InputT in;
+  in.dims = {1, 1, 2, 2};
+  in.dformat = MNN_DATA_FORMAT_NC4HW4;
+  input->main.Set(in);
+  net->oplists.push_back(std::move(input));
+  for (int k = 0; k < 2; ++k) {
+    auto op = std::make_unique<OpT>();
+    op->name = k == 0 ? "p1" : "p2";
+    op->type = OpType_PriorBox;
+    op->inputIndexes = {0};
+    op->outputIndexes = {1 + k};
+    PriorBoxT p;
+    p.minSizes = {k == 0 ? 4.f : 16.f};
+    p.variances = {0.1f, 0.1f, 0.2f, 0.2f};
+    p.imageWidth = 8;
+    p.imageHeight = 8;
+    p.offset = 0.5f;
+    op->main.Set(p);
+    net->oplists.push_back(std::move(op));
+  }
+  auto cat = std::make_unique<OpT>();
+  cat->name = "cat";
+  cat->type = OpType_Concat;
+  cat->inputIndexes = {1, 2};
+  cat->outputIndexes = {3};
+  AxisT axis;
+  axis.axis = 2;
+  cat->main.Set(axis);
+  net->oplists.push_back(std::move(cat));
+  for (int t = 0; t < 4; ++t) net->extraTensorDescribe.push_back(quantInfo(t, 1.f / 256, 0.f));
+  return net;
+}
+
+}  // namespace
+
+TEST_CASE("int8 simulation: PriorBox outputs are constants, so their Concat stays float") {
+  // MNN folds PriorBox (it reads only its inputs' shapes) and everything computed from constants
+  // alone at load time, in float: the Concat's int8 attribute is never used. Quantizing the
+  // Raster would clip the boxes to 127/256 and round the variances to 26/256 (an SSD face
+  // detector's DetectionOutput then kept the wrong boxes: cosine 0.74-0.90 against MNN's int8).
+  // MNN 3.6.1 returns exactly these values for this net (saved with saveNet, run by its Session).
+  Graph g = Graph::fromNet(priorBoxConcatNet(), "priorbox concat net");
+  ExecutorOptions opt;
+  opt.simulate_int8 = true;
+  Executor ex(g, opt);
+  CHECK(ex.isConstant(g.findTensor("out")));
+  Tensor x;
+  x.shape = ex.shape(0);
+  x.layout = Layout::NC4HW4;
+  x.f = {1.f, -2.f, 3.f, -4.f};
+  const Tensor out = ex.run({{0, x}}).at(g.findTensor("out"));
+  REQUIRE(out.shape == std::vector<int>{1, 2, 32, 1});
+  // Feature 2x2, image 8x8: step 4, centres (2 + 4j, 2 + 4i); box = (c -/+ size/2) / 8.
+  const std::vector<float> boxes = {
+      0.f,    0.f,    0.5f,  0.5f,  0.5f,   0.f,    1.f,   0.5f,  0.f,    0.5f,   0.5f,  1.f,  0.5f,   0.5f,   1.f,   1.f,
+      -0.75f, -0.75f, 1.25f, 1.25f, -0.25f, -0.75f, 1.75f, 1.25f, -0.75f, -0.25f, 1.25f, 1.75f, -0.25f, -0.25f, 1.75f, 1.75f};
+  for (size_t k = 0; k < boxes.size(); ++k) {
+    INFO("box coordinate " << k);
+    CHECK(out.f[k] == boxes[k]);
+    CHECK(out.f[32 + k] == (k % 4 < 2 ? 0.1f : 0.2f));
+  }
+}

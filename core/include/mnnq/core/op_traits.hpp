@@ -39,8 +39,10 @@ enum OpTrait : uint32_t {
   // Element-wise function of one tensor (constant per-channel factors at most) or resizing:
   // equal inputs give equal outputs, so ties of a compared tensor trace back through it.
   kOpPreservesTies = 1u << 6,
-  // Output is the input's shape, rank or size, not its values: the executor folds it to a
-  // constant even when its input varies.
+  // Output depends on the inputs' shapes only, not their values (shape, rank, size; PriorBox's
+  // anchor boxes): the executor folds it to a constant even when its inputs vary, as MNN does
+  // (OpCommonUtils::opNeedContent is false for every input, so buildConstantTensors marks the
+  // outputs CONSTANT and they are computed once, in float, outside the int8 command stream).
   kOpShapeOnly = 1u << 7,
 };
 
