@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -25,6 +26,40 @@ namespace {
 
 std::string opLabel(const schema::OpT& op) {
   return std::string(schema::EnumNameOpType(op.type)) + " '" + op.name + "'";
+}
+
+// How many leading inputs of an op type its kernels read as float values (0: the op also
+// computes on int32 data, or reads only shapes). The dtype of a tensor is known only after
+// shape inference, so this part of an op's contract is checked here, while planning: an
+// int32 tensor in such a slot (an index list redirected to a shape tensor) would reach a
+// kernel that finds no float data.
+size_t floatDataInputs(schema::OpType type) {
+  switch (type) {
+    case schema::OpType_Convolution:
+    case schema::OpType_ConvolutionDepthwise:
+    case schema::OpType_Deconvolution:
+    case schema::OpType_DeconvolutionDepthwise:
+    case schema::OpType_InnerProduct:
+    case schema::OpType_Eltwise:
+    case schema::OpType_DetectionOutput:
+      return std::numeric_limits<size_t>::max();
+    case schema::OpType_Pooling:
+    case schema::OpType_Pooling3D:
+    case schema::OpType_ReLU:
+    case schema::OpType_ReLU6:
+    case schema::OpType_PReLU:
+    case schema::OpType_Sigmoid:
+    case schema::OpType_TanH:
+    case schema::OpType_Softmax:
+    case schema::OpType_BatchNorm:
+    case schema::OpType_Scale:
+    case schema::OpType_Normalize:
+    case schema::OpType_Interp:
+    case schema::OpType_Resize:
+      return 1;
+    default:
+      return 0;
+  }
 }
 
 std::string shapeText(const std::vector<int>& s) {
@@ -220,6 +255,11 @@ void Executor::Impl::plan() {
       ctx.constants.push_back(constValues[t].get());
       allConstant = allConstant && constant[t];
     }
+    const size_t floatInputs = std::min(floatDataInputs(op.type), ctx.inputs.size());
+    for (size_t k = 0; k < floatInputs; ++k)
+      if (ctx.inputs[k].present && ctx.inputs[k].dtype != DType::Float32)
+        throw ModelError(graph.source() + ": " + opLabel(op) + ": input " + std::to_string(k) + " ('" +
+                         graph.tensorName(op.inputIndexes[k]) + "') holds integers; this op computes on float values");
     ctx.outputs.resize(op.outputIndexes.size());
     std::unique_ptr<exec::OpKernel> kernel;
     try {

@@ -225,6 +225,46 @@ TEST_CASE("validate: retyped ops keep their old parameter table and are refused"
   CHECK_THAT(loadError(n.net), Catch::Contains("(Permute) has a Convolution2D parameter table, Permute expected"));
 }
 
+TEST_CASE("validate: float-only ops reading an int32 tensor are refused while planning") {
+  // Found by fuzz/run_graph.sh: a Softmax whose input index was redirected to a shape tensor
+  // reached its kernel, which read float data the int32 tensor does not have.
+  auto softmax = [](schema::NetT& net, int in) {
+    auto p = std::make_unique<schema::AxisT>();
+    p->axis = 0;
+    auto op = std::make_unique<schema::OpT>();
+    op->name = "probs";
+    op->type = schema::OpType_Softmax;
+    net.tensorName.push_back("probs");
+    op->inputIndexes = {in};
+    op->outputIndexes = {static_cast<int>(net.tensorName.size()) - 1};
+    op->main.type = schema::OpParameter_Axis;
+    op->main.value = p.release();
+    net.oplists.push_back(std::move(op));
+  };
+  SECTION("on a float tensor it plans") {
+    Net n;
+    const int x = n.input({1, 2, 5, 5});
+    softmax(n.net, n.conv("dw", x, 2, 3, 1));
+    CHECK(planError(n.net).empty());
+  }
+  SECTION("on an int32 tensor it is refused, naming op, input and tensor") {
+    Net n;
+    n.input({1, 2, 5, 5});
+    softmax(n.net, n.constInts("dims", {1, 2, 5, 5}));
+    const std::string msg = planError(n.net);
+    INFO(msg);
+    CHECK(msg.find("Softmax 'probs'") != std::string::npos);
+    CHECK(msg.find("input 0 ('dims') holds integers") != std::string::npos);
+  }
+  SECTION("a convolution's data input likewise") {
+    Net n;
+    n.input({1, 2, 5, 5});
+    const int dims = n.constInts("dims", {1, 2, 5, 5});
+    n.conv("dw", dims, 2, 3, 1);
+    CHECK(planError(n.net).find("ConvolutionDepthwise 'dw': input 0 ('dims') holds integers") != std::string::npos);
+  }
+}
+
 TEST_CASE("validate: declared and inferred sizes are bounded before allocation") {
   {
     Net n;
