@@ -96,19 +96,6 @@ class DumpHook : public TensorHook {
   const OutputFiles& files_;
 };
 
-// Convolutions carrying MNN's Winograd int8 attributes (quantized.out writes them under EMA with
-// winogradOpt). MNN then computes them with its Winograd int8 kernel, whose rounding mnnq does
-// not simulate: the int8 figures of such a file are close to MNN's, not equal to them.
-std::vector<std::string> winogradInt8Convolutions(const Graph& graph) {
-  std::vector<std::string> names;
-  for (int i = 0; i < graph.numOps(); ++i) {
-    const auto* conv = graph.op(i).main.AsConvolution2D();
-    if (conv && conv->symmetricQuan && !conv->symmetricQuan->winogradAttr.empty())
-      names.push_back(graph.op(i).name);
-  }
-  return names;
-}
-
 // One forward; publishes the outputs (with `sampleInput` as input.npy) together, and with
 // dumpAll every float tensor as it is computed. Every target is checked (absent or a regular
 // file) before the forward, so a FIFO or device at an output path fails at once.
@@ -122,20 +109,19 @@ int runAndWrite(const Graph& graph, const std::map<int, Tensor>& inputs, const E
   else
     for (int t : graph.outputs()) OutputSet::checkTarget(files.tensorPath(t));
 
-  if (opt.simulate_int8) {
-    const auto winograd = winogradInt8Convolutions(graph);
-    if (!winograd.empty()) {
-      std::string list;
-      for (size_t k = 0; k < winograd.size() && k < 5; ++k) list += (k ? ", '" : "'") + winograd[k] + "'";
-      if (winograd.size() > 5) list += ", ...";
-      std::fprintf(stderr,
-                   "mnnq infer: warning: %zu convolution(s) (%s) carry MNN's Winograd int8 "
-                   "attributes; mnnq computes them with the plain int8 convolution, so their outputs "
-                   "approximate MNN's Winograd int8 kernel instead of matching it bit for bit\n",
-                   winograd.size(), list.c_str());
-    }
-  }
   Executor executor(graph, opt);
+  // Int8 ops whose kernel only approximates MNN's (convolutions with MNN int8 Winograd attributes
+  // of a form quantized.out does not write): say so, their outputs are close to MNN's, not equal.
+  const auto approximated = executor.approximatedInt8Ops();
+  if (!approximated.empty()) {
+    std::string list;
+    for (size_t k = 0; k < approximated.size() && k < 5; ++k) list += (k ? "; " : "") + approximated[k];
+    if (approximated.size() > 5) list += "; ...";
+    std::fprintf(stderr,
+                 "mnnq infer: warning: %zu int8 op(s) only approximate MNN's int8 runtime, their outputs "
+                 "are close to MNN's, not equal (%s)\n",
+                 approximated.size(), list.c_str());
+  }
   DumpHook dump(graph, files);
   const auto outputs = executor.run(inputs, dumpAll ? &dump : nullptr);
 

@@ -409,6 +409,16 @@ bool Executor::runsInt8(int op) const {
   return op >= 0 && op < static_cast<int>(impl_->int8Ops.size()) && impl_->int8Ops[op];
 }
 
+std::vector<std::string> Executor::approximatedInt8Ops() const {
+  std::vector<std::string> out;
+  for (int op : impl_->order) {
+    if (!runsInt8(op)) continue;
+    const std::string gap = exec::int8::winogradInt8Gap(impl_->graph.op(op));
+    if (!gap.empty()) out.push_back("'" + impl_->graph.op(op).name + "': " + gap);
+  }
+  return out;
+}
+
 void Executor::Impl::setInputs(const std::map<int, Tensor>& inputs, std::vector<Tensor>& values,
                                TensorHook* hook) const {
   const Graph& g = graph;

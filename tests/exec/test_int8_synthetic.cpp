@@ -13,6 +13,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -33,8 +35,10 @@ std::vector<std::string> subdirs(const std::string& dir) {
 }
 
 // Every sample of data/<model>/samples/ through <method>/quant.mnn with simulate_int8; every
-// output against MNN's. Returns the number of outputs compared.
-int checkModel(const std::string& model, const std::string& method, double minCos, double relTol) {
+// output against MNN's. Returns the number of outputs compared. With `mismatches`, also counts
+// the output elements that differ from MNN's by more than float noise (1e-6 max|ref|).
+int checkModel(const std::string& model, const std::string& method, double minCos, double relTol,
+               int64_t* mismatches = nullptr) {
   const std::string dir = dataDir(model);
   const Graph g = Graph::load(dir + "/" + method + "/quant.mnn");
   ExecutorOptions options;
@@ -54,6 +58,11 @@ int checkModel(const std::string& model, const std::string& method, double minCo
                  << ", max abs error " << a.maxAbsError << ", max |ref| " << a.maxAbsRef);
       CHECK(a.sameShape);
       CHECK(test::agrees(a, minCos, relTol));
+      if (mismatches && a.sameShape) {
+        const Tensor& ours = out.at(t);
+        for (size_t i = 0; i < ref.f.size(); ++i)
+          if (std::fabs(double(ours.f[i]) - double(ref.f[i])) > 1e-6 * a.maxAbsRef) ++*mismatches;
+      }
       ++compared;
     }
   }
@@ -82,9 +91,43 @@ TEST_CASE("int8 simulation matches MNN on conv, hard-swish, Interp, conv, Sigmoi
   CHECK(checkModel("int8_interp_chain", "KL", 0.9999, 1e-3) > 0);
 }
 
-// EMA/ (quantized.out's EMA files of the same models) are kept as data only: MNN's EMA turns
-// Winograd on by default, every one of them has int8 Winograd convolutions (winogradAttr), and
-// the simulation does not reproduce MNN's int8 Winograd executor (data/README.md).
+// EMA/: quantized.out's EMA files of the same models. MNN's EMA turns Winograd on by default and
+// every one of them has int8 Winograd convolutions (winogradAttr), which MNN computes with its
+// int8 Winograd executor (int8_winograd.cpp); all of them F(4x4,3x3), the SSD head's two with
+// 24 and 12 output channels, the probability map's with a fused ReLU. The plain int8
+// convolution gave cosines of 0.92-0.9999 against MNN here; the outputs must now equal MNN's up
+// to float noise (the segmentation graph's float ops differ from MNN's by an ulp or two).
+TEST_CASE("int8 simulation matches MNN's int8 Winograd on a segmentation-like graph (EMA file)",
+          "[exec][int8][synthetic][winograd]") {
+  int64_t mismatches = 0;
+  CHECK(checkModel("int8_segmentation", "EMA", 0.9999, 1e-5, &mismatches) > 0);
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("int8 simulation matches MNN's int8 Winograd on an SSD-like graph (EMA file)",
+          "[exec][int8][synthetic][winograd]") {
+  int64_t mismatches = 0;
+  CHECK(checkModel("int8_ssd", "EMA", 0.9999, 1e-5, &mismatches) > 0);
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("int8 simulation matches MNN's int8 Winograd on a probability-map head (EMA file)",
+          "[exec][int8][synthetic][winograd]") {
+  int64_t mismatches = 0;
+  CHECK(checkModel("int8_probmap", "EMA", 0.9999, 1e-5, &mismatches) > 0);
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("int8 simulation matches MNN's int8 Winograd on conv, hard-swish, Interp, conv (EMA file)",
+          "[exec][int8][synthetic][winograd]") {
+  // The Winograd convolution (conv2) and the Interp after it equal MNN's on every sample. One
+  // element of one sample's output differs by one int8 step: the last convolution (conv3, a plain
+  // int8 convolution, not Winograd) gives q = -9 where MNN gives -10 at (63, 55) of
+  // misc_opencv_basketball1, with identical inputs (MNN's --dump-all); not explained yet.
+  int64_t mismatches = 0;
+  CHECK(checkModel("int8_interp_chain", "EMA", 0.9999, 5e-3, &mismatches) > 0);
+  CHECK(mismatches <= 1);
+}
 
 TEST_CASE("int8 simulation matches MNN on an EMA file whose table input reaches q = -128",
           "[exec][int8][synthetic]") {

@@ -1,6 +1,8 @@
 // The int8 simulation (ExecutorOptions::simulate_int8) of every quantized fixture model must
 // reproduce MNN 3.6.1's CPU int8 runtime outputs (references_int8/, made by MNN on the same
-// inputs as references/) with per-output cosine >= 0.999 for every reference image.
+// inputs as references/) with per-output cosine >= 0.999 for every reference image. The EMA
+// files with int8 Winograd convolutions (winogradAttr; MNN's int8 Winograd executor) must match
+// exactly up to float noise: max abs error <= 1e-6 max|ref|.
 #include "fixtures.hpp"
 #include "model_reference.hpp"
 
@@ -16,7 +18,21 @@ using namespace mnnq;
 
 namespace {
 
-void checkQuantized(const std::string& name, const std::string& method) {
+// Convolution ops carrying winogradAttr.
+int winogradConvolutions(const Graph& g) {
+  int n = 0;
+  for (int i = 0; i < g.numOps(); ++i) {
+    const auto* conv = g.op(i).main.AsConvolution2D();
+    if (g.op(i).type == schema::OpType_Convolution && conv && conv->symmetricQuan &&
+        !conv->symmetricQuan->winogradAttr.empty())
+      ++n;
+  }
+  return n;
+}
+
+// exactWinograd: the file must hold int8 Winograd convolutions, and the outputs must equal MNN's
+// up to float noise.
+void checkQuantized(const std::string& name, const std::string& method, bool exactWinograd = false) {
   MNNQ_REQUIRE_FIXTURES();
   const std::string refDir = test::fixture("references_int8/" + name + "/" + method);
   std::ifstream jf(refDir + "/references.json");
@@ -26,6 +42,7 @@ void checkQuantized(const std::string& name, const std::string& method) {
   const Graph graph = Graph::load(test::fixture("mnn_quantized/" + name + "/" + method + "/quant.mnn"));
   REQUIRE(graph.inputs().size() == 1);
   const int inputId = graph.inputs()[0];
+  if (exactWinograd) CHECK(winogradConvolutions(graph) > 0);
   for (const auto& run : runs) {
     const std::string image = run["dir"].get<std::string>();
     const Tensor input = readNpy(test::fixture("references/" + name + "/" + image + "/input.npy"));
@@ -49,6 +66,7 @@ void checkQuantized(const std::string& name, const std::string& method) {
       CHECK(a.sameShape);
       CHECK(a.nonFiniteMismatches == 0);
       CHECK(a.cosine >= 0.999);
+      if (exactWinograd) CHECK(a.maxAbsError <= 1e-6 * a.maxAbsRef);
     }
   }
 }
@@ -56,7 +74,8 @@ void checkQuantized(const std::string& name, const std::string& method) {
 }  // namespace
 
 TEST_CASE("int8 simulation matches MNN: mnist KL") { checkQuantized("mnist", "KL"); }
-TEST_CASE("int8 simulation matches MNN: mnist EMA") { checkQuantized("mnist", "EMA"); }
+// One F(2x2,5x5) int8 Winograd convolution.
+TEST_CASE("int8 simulation matches MNN: mnist EMA") { checkQuantized("mnist", "EMA", true); }
 TEST_CASE("int8 simulation matches MNN: blazeface_tf KL") { checkQuantized("blazeface_tf", "KL"); }
 TEST_CASE("int8 simulation matches MNN: blazeface_tf EMA") { checkQuantized("blazeface_tf", "EMA"); }
 TEST_CASE("int8 simulation matches MNN: blazeface_tf ADMM") { checkQuantized("blazeface_tf", "ADMM"); }
@@ -64,7 +83,8 @@ TEST_CASE("int8 simulation matches MNN: ppocr_cls KL") { checkQuantized("ppocr_c
 TEST_CASE("int8 simulation matches MNN: rfb320 KL") { checkQuantized("rfb320", "KL"); }
 TEST_CASE("int8 simulation matches MNN: rfb320 ADMM") { checkQuantized("rfb320", "ADMM"); }
 TEST_CASE("int8 simulation matches MNN: rfb320_onnx KL") { checkQuantized("rfb320_onnx", "KL"); }
-TEST_CASE("int8 simulation matches MNN: rfb320_onnx EMA") { checkQuantized("rfb320_onnx", "EMA"); }
+// Four F(4x4,3x3) int8 Winograd convolutions, each with a fused ReLU.
+TEST_CASE("int8 simulation matches MNN: rfb320_onnx EMA") { checkQuantized("rfb320_onnx", "EMA", true); }
 
 // Every quantized fixture has a test case above (a new fixture must be added here).
 TEST_CASE("int8 simulation: every quantized fixture with MNN int8 references is covered") {

@@ -273,6 +273,22 @@ std::unique_ptr<OpKernel> makeConvInt8(const OpContext& ctx, const QuantAttr& in
     }
   }
 
+  if (!p->depthwise && conv->symmetricQuan && !conv->symmetricQuan->winogradAttr.empty() &&
+      winogradInt8Gap(ctx.op).empty()) {
+    WinogradConvInputs w;
+    w.inChannels = si.c;
+    w.outChannels = p->outChannels;
+    w.padY = p->padY;
+    w.padX = p->padX;
+    w.weight = p->weight;
+    w.alpha = p->alpha;
+    w.bias = p->bias;
+    w.relu = p->relu;
+    w.in = inAttr;
+    w.out = outAttr;
+    return makeConvInt8Winograd(ctx, w);
+  }
+
   // Every output element is stored (the requantisation loop covers all of them).
   return writingAllOutputs(spatialKernel(in, out, [p](const float* x, int n, int ch, int h, int w, float* y, int oc, int oh, int ow) {
     const ConvInt8Params& P = *p;

@@ -71,6 +71,12 @@ class Executor {
   // With simulate_int8: whether op `op` (graph op index) runs with an int8 kernel (MNN's int8
   // semantics for that op, including int8 data movement); always false without it.
   bool runsInt8(int op) const;
+  // With simulate_int8: the int8 ops whose kernel only approximates what MNN's CPU runtime
+  // computes, as "'<op name>': <why>", in execution order. Today: Convolution ops with MNN int8
+  // Winograd attributes (winogradAttr) of a form quantized.out does not write (several units,
+  // a tile whose 1-D size is not 4 or 6, stride or dilation, ...); they run as plain int8
+  // convolutions. Empty without simulate_int8.
+  std::vector<std::string> approximatedInt8Ops() const;
 
   // One forward. `inputs` maps graph-input tensor ids to values (shape as given at
   // construction). Returns the graph outputs (Graph::outputs()) by tensor id.
