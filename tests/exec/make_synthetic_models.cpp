@@ -8,6 +8,9 @@
 //   exec_make_synthetic_models --quant-attrs MODEL.mnn OUT.mnn
 //       copy of MODEL with an int8 quant attribute (scale 1/64) on every tensor, to see which of
 //       these ops MNN's runtime then runs in int8 (only the pools of a windowed Pooling3D).
+//   exec_make_synthetic_models --winograd-scale-out QUANT.mnn OUT.mnn
+//       copy of a quantized.out file whose Winograd int8 convolutions get output parameters
+//       different from their output tensors' (int8_winograd/EMA_scaleout).
 #include "mnnq/core/graph.hpp"
 #include "mnnq/core/tensor.hpp"
 
@@ -513,6 +516,53 @@ void writeInt8InterpChain(const std::string& dir) {
   b.save(dir + "/model.mnn");
 }
 
+// A convolution with any kernel, padding and stride (no activation).
+std::unique_ptr<schema::Convolution2DT> convK(int ic, int oc, int kY, int kX, int padY, int padX, int stride,
+                                              Values& v) {
+  auto p = conv(ic, oc, 1, stride, 1, false, false, v);
+  auto& c = *p->common;
+  c.kernelY = kY;
+  c.kernelX = kX;
+  c.padY = padY;
+  c.padX = padX;
+  const float a = 1.4f * std::sqrt(3.f / float(ic * kY * kX));
+  p->weight.resize(size_t(oc) * ic * kY * kX);
+  for (auto& x : p->weight) x = v.symmetric(a);
+  return p;
+}
+
+// Convolutions for which quantized.out's EMA (Winograd on) picks every int8 Winograd tile it
+// can write, by its cost model (input 24x24): F(4x4,3x3) with partial tiles and no padding,
+// F(3x3,4x4) with full and with partial tiles, F(5x5,2x2), F(2x2,3x3), F(2x2,5x5), F(3x3,2x2)
+// (the 2-point tiles need 32-40 channels to be worth it). Each Winograd convolution feeds another
+// convolution (a convolution followed by a ReLU, or the last one, does not get Winograd).
+void writeInt8Winograd(const std::string& dir) {
+  NetBuilder b(schema::NetSource_CAFFE);
+  Values v(47);
+  using namespace schema;
+  const int x = b.input("data", {1, 3, 24, 24}, MNN_DATA_FORMAT_NC4HW4);
+  auto cv = [&](const std::string& name, int in, int ic, int oc, int k, int pad, int stride = 1, int kX = 0,
+                bool out = false) {
+    return b.op(name, OpType_Convolution, {in}, OpParameter_Convolution2D,
+                convK(ic, oc, k, kX ? kX : k, pad, pad, stride, v), out);
+  };
+  const int l0 = cv("lift", x, 3, 32, 1, 0);              // 24x24, 1x1: never Winograd
+  const int w22 = cv("k3_u4_valid", l0, 32, 16, 3, 0);    // 22x22, F(4,3), 6x6 tiles, last partial
+  const int w21 = cv("k4_u3_full", l0, 32, 16, 4, 0);     // 21x21, F(3,4), 7x7 full tiles
+  const int w20 = cv("k2_u5", w21, 16, 16, 2, 0);         // 20x20, F(5,2)
+  const int m12 = cv("down", l0, 32, 32, 3, 1, 2);        // 12x12, stride 2: never Winograd
+  const int w12a = cv("k3_u2", m12, 32, 32, 3, 1);        // 12x12, F(2,3)
+  const int w12e = cv("k5_u2", m12, 32, 16, 5, 2);        // 12x12, F(2,5)
+  const int w11 = cv("k4_u3_partial", m12, 32, 40, 4, 1); // 11x11, F(3,4), 4x4 tiles, last partial
+  const int w12b = cv("k2_u3", w11, 40, 40, 2, 1);        // 12x12, F(3,2)
+  cv("head_k3_u4", w22, 16, 4, 1, 0, 1, 0, true);
+  cv("head_k2_u5", w20, 16, 4, 1, 0, 1, 0, true);
+  cv("head_k3_u2", w12a, 32, 4, 1, 0, 1, 0, true);
+  cv("head_k5_u2", w12e, 16, 4, 1, 0, 1, 0, true);
+  cv("head_k2_u3", w12b, 40, 4, 1, 0, 1, 0, true);
+  b.save(dir + "/model.mnn");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -530,6 +580,28 @@ int main(int argc, char** argv) {
       net.extraTensorDescribe.push_back(std::move(d));
     }
     saveNet(net, argv[3]);
+    return 0;
+  }
+  if (argc == 4 && std::string(argv[1]) == "--winograd-scale-out") {
+    // Gives every convolution with Winograd int8 attributes its own output parameters, different
+    // from its output tensor's (scaleOut * 1.25, output zero point + 3, or - 3 above 124): MNN's int8 Winograd
+    // executor requantises with those, and the tensor's attribute reads the result.
+    Graph g = Graph::load(argv[2]);
+    int edited = 0;
+    for (auto& op : g.net().oplists) {
+      auto* c = op->main.AsConvolution2D();
+      if (op->type != schema::OpType_Convolution || !c || !c->symmetricQuan || c->symmetricQuan->winogradAttr.empty())
+        continue;
+      c->quanParameter->scaleOut *= 1.25f;
+      const int z = c->symmetricQuan->outputZeroPoint;
+      c->symmetricQuan->outputZeroPoint = static_cast<int8_t>(z <= 124 ? z + 3 : z - 3);
+      ++edited;
+    }
+    if (edited == 0) {
+      std::cerr << argv[2] << ": no convolution with Winograd int8 attributes\n";
+      return 1;
+    }
+    saveNet(g.net(), argv[3]);
     return 0;
   }
   if (argc != 2) {
@@ -551,5 +623,6 @@ int main(int argc, char** argv) {
   writeInt8Ssd(dir("int8_ssd"));
   writeInt8ProbabilityMap(dir("int8_probmap"));
   writeInt8InterpChain(dir("int8_interp_chain"));
+  writeInt8Winograd(dir("int8_winograd"));
   return 0;
 }

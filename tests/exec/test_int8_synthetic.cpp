@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -127,6 +128,38 @@ TEST_CASE("int8 simulation matches MNN's int8 Winograd on conv, hard-swish, Inte
   int64_t mismatches = 0;
   CHECK(checkModel("int8_interp_chain", "EMA", 0.9999, 5e-3, &mismatches) > 0);
   CHECK(mismatches <= 1);
+}
+
+// int8_winograd: every tile quantized.out's EMA writes, chosen by its cost model on a graph made
+// for it (make_synthetic_models.cpp), against MNN's outputs (data/README.md).
+TEST_CASE("int8 simulation matches MNN's int8 Winograd on every tile quantized.out writes",
+          "[exec][int8][synthetic][winograd]") {
+  const Graph g = Graph::load(dataDir("int8_winograd") + "/EMA/quant.mnn");
+  // (unit, kernel) of each Winograd convolution, read from winogradAttr: all must be there.
+  std::set<std::pair<int, int>> tiles;
+  for (int i = 0; i < g.numOps(); ++i) {
+    const auto* conv = g.op(i).main.AsConvolution2D();
+    if (!conv || !conv->symmetricQuan || conv->symmetricQuan->winogradAttr.empty()) continue;
+    const auto& a = conv->symmetricQuan->winogradAttr;
+    REQUIRE(a.size() > 8);
+    CHECK(a[7] == a[8]);  // square tiles, square kernels here
+    tiles.insert({a[7], a[5]});
+  }
+  CHECK(tiles == std::set<std::pair<int, int>>{{2, 3}, {4, 3}, {2, 5}, {3, 4}, {3, 2}, {5, 2}});
+  int64_t mismatches = 0;
+  CHECK(checkModel("int8_winograd", "EMA", 0.9999, 1e-5, &mismatches) > 0);
+  CHECK(mismatches == 0);
+}
+
+// EMA_scaleout: the same file with each Winograd convolution's quanParameter.scaleOut and
+// outputZeroPoint changed (so they differ from its output tensor's attribute). MNN's Winograd
+// executor requantises with the convolution's own parameters and its consumers read the result
+// with the tensor's: MNN's outputs move by up to 4.6 against EMA/, and the simulation must follow.
+TEST_CASE("int8 Winograd requantises with the convolution's own scaleOut and output zero point",
+          "[exec][int8][synthetic][winograd]") {
+  int64_t mismatches = 0;
+  CHECK(checkModel("int8_winograd", "EMA_scaleout", 0.9999, 1e-5, &mismatches) > 0);
+  CHECK(mismatches == 0);
 }
 
 TEST_CASE("int8 simulation matches MNN on an EMA file whose table input reaches q = -128",
