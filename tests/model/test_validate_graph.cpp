@@ -265,6 +265,32 @@ TEST_CASE("validate: float-only ops reading an int32 tensor are refused while pl
   }
 }
 
+TEST_CASE("validate: Flatten axes are checked against the input's own rank while planning") {
+  // Found by fuzz/run_graph.sh (UBSan: vector index -1): validation bounds axes by the largest
+  // rank (8), so axis -3 passed it and reached shape inference of a rank-2 tensor.
+  auto flatten = [](int axis, int endAxis) {
+    Net n;
+    const int x = n.input({1, 2, 5, 5});
+    const int r = n.add("reshape", schema::OpType_Reshape, {x}, schema::OpParameter_Reshape, [] {
+      auto p = std::make_unique<schema::ReshapeT>();
+      p->dims = {2, 25};
+      return p.release();
+    }());
+    auto p = std::make_unique<schema::FlattenT>();
+    p->axis = axis;
+    p->endAxis = endAxis;
+    n.add("flat", schema::OpType_Flatten, {r}, schema::OpParameter_Flatten, p.release());
+    return planError(n.net);
+  };
+  CHECK(flatten(1, 0).empty());
+  CHECK(flatten(0, 1).empty());
+  CHECK(flatten(-1, 0).empty());
+  CHECK_THAT(flatten(-3, 0), Catch::Contains("Flatten 'flat': Flatten axis out of range for a rank-2 input"));
+  CHECK_THAT(flatten(3, 0), Catch::Contains("Flatten axis out of range for a rank-2 input"));
+  CHECK_THAT(flatten(1, 2), Catch::Contains("Flatten endAxis out of range for a rank-2 input"));
+  CHECK_THAT(flatten(1, -3), Catch::Contains("Flatten endAxis out of range"));
+}
+
 TEST_CASE("validate: declared and inferred sizes are bounded before allocation") {
   {
     Net n;

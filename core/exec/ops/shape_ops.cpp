@@ -203,6 +203,10 @@ std::unique_ptr<OpKernel> makeFlatten(OpContext& ctx) {
   int axis = p ? p->axis : 1, endAxis = p ? p->endAxis : 0;
   if (axis < 0) axis += rank;
   if (endAxis < 0) endAxis += rank;
+  // Validation bounds the axes by the largest rank; the input's own rank is known only here.
+  if (axis < 0 || axis > rank) throw std::invalid_argument("Flatten axis out of range for a rank-" + std::to_string(rank) + " input");
+  if (endAxis != 0 && (endAxis < axis || endAxis >= rank))
+    throw std::invalid_argument("Flatten endAxis out of range for a rank-" + std::to_string(rank) + " input");
   std::vector<int> out;
   if (endAxis == 0) {
     int outside = 1, inside = 1;
