@@ -157,6 +157,27 @@ TEST_CASE("int8 Scale uses a 15-bit fixed-point multiplier and bias") {
   CHECK(y[2] == Approx(-0.2f));
 }
 
+TEST_CASE("int8 simulation: Normalize with an int8 output attribute writes the int8 values") {
+  // MNN lowers Normalize to float commands whose result reaches the output through a Raster,
+  // which runs in int8 when the output has an int8 attribute: even a float reader (a skipped
+  // convolution, the caller) sees the quantised values. x = (3, 4) over two channels: L2
+  // normalised (0.6, 0.8), channel scales (1, 50): (0.6, 40); scale 0.25: q = round(2.4) = 2
+  // -> 0.5, and 160 clamps to 127 -> 31.75 (float would give 0.6 and 40). MNN 3.6.1 returns
+  // (0.5, 31.75) for this net.
+  OneOpNet n({{1, 2, 1, 1}});
+  n.net->extraTensorDescribe.push_back(quantInfo(1, 0.25f, 0.f));
+  NormalizeT p;
+  p.acrossSpatial = 0;
+  p.channelShared = 0;
+  p.eps = 1e-10f;
+  p.scale = {1.f, 50.f};
+  n.op(OpType_Normalize, p);
+  const auto y = n.run({{3.f, 4.f}});
+  REQUIRE(y.size() == 2);
+  CHECK(y[0] == 0.5f);
+  CHECK(y[1] == 31.75f);
+}
+
 namespace {
 
 // x [1,1,2,2] -> PriorBox p1 (min size 4), PriorBox p2 (min size 16) -> Concat on axis 2 -> out,

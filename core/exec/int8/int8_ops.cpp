@@ -11,7 +11,6 @@
 #include "../ops/spatial.hpp"
 #include "quantize.hpp"
 
-#include "mnnq/core/op_traits.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -391,7 +390,8 @@ std::unique_ptr<OpKernel> simulatedKernel(const Int8Plan& plan, int op, const Op
     if (a) return makeWindowedPooling3DInt8(ctx, *a);
   }
   if (!plan.int8Op(op)) {
-    if (!hasOpTrait(o.type, kOpMnnRaster)) return floatKernel;
+    // Data movement copied by an int8 Raster, or a float op whose result MNN copies to its
+    // output with one (Normalize).
     std::vector<const QuantAttr*> outs;
     bool any = false;
     for (int t : o.outputIndexes) {

@@ -227,6 +227,17 @@ Int8Plan::Int8Plan(const Graph& graph, const std::vector<TensorInfo>& infos,
     }
     opInt8_[c.op] = use;
   }
+
+  // MNN's geometry lowers Normalize to float commands (square, sum, rsqrt, two multiplies) whose
+  // last result reaches the op's output only through a Raster (GeometryLRN: makeRawAddressRef).
+  // Backward propagation gives that Raster's source the output's attribute, so the Raster runs
+  // in int8: the output holds the int8 values of the float result, whoever reads it (a float
+  // convolution included).
+  for (const auto& c : commands) {
+    if (c.op < 0 || c.type != schema::OpType_Normalize) continue;
+    const QuantAttr* out = attr(c.outputs[0]);
+    if (out && out->int8 && out->scale != 0.f) rasterInt8_[c.outputs[0]] = true;
+  }
 }
 
 const QuantAttr* Int8Plan::attr(int tensor) const {

@@ -41,7 +41,8 @@ class Int8Plan {
   // MNN runs the op's command (a compute op) in int8.
   bool int8Op(int op) const { return op >= 0 && op < int(opInt8_.size()) && opInt8_[op]; }
   // Data-movement op whose output MNN materialises with an int8 Raster: the copied values are
-  // the int8 values of its sources.
+  // the int8 values of its sources. Also the output of a float op that MNN lowers to commands
+  // ending in such a Raster (Normalize): the int8 values of the float result.
   bool int8Raster(int tensor) const;
 
  private:
