@@ -291,6 +291,26 @@ TEST_CASE("validate: Flatten axes are checked against the input's own rank while
   CHECK_THAT(flatten(1, -3), Catch::Contains("Flatten endAxis out of range"));
 }
 
+TEST_CASE("validate: a Reshape target from a shape tensor is bounded before its element count is computed") {
+  // Found by fuzz/run_graph.sh (UBSan: signed overflow 2^48 * 2^24 in the Reshape target's
+  // product). Validation bounds a `dims` parameter; a target read from a constant shape tensor
+  // is known only while planning, so its extents are checked there, then the running product.
+  auto reshape = [](std::vector<int> target) {
+    Net n;
+    const int x = n.input({1, 2, 5, 5});
+    const int shape = n.constInts("shape", std::move(target));
+    auto p = std::make_unique<schema::ReshapeT>();
+    n.add("r", schema::OpType_Reshape, {x, shape}, schema::OpParameter_Reshape, p.release());
+    return planError(n.net);
+  };
+  CHECK(reshape({2, 25}).empty());
+  CHECK(reshape({-1, 5}).empty());
+  const int big = limits::kMaxDim;
+  CHECK_THAT(reshape({big, big, big, big}), Catch::Contains("Reshape 'r': Reshape target has more than 268435456 elements"));
+  CHECK_THAT(reshape({2, big + 1}), Catch::Contains("Reshape target extent 16777217 is out of range"));
+  CHECK_THAT(reshape({-7, 50}), Catch::Contains("Reshape target extent -7 is out of range"));
+}
+
 TEST_CASE("validate: declared and inferred sizes are bounded before allocation") {
   {
     Net n;

@@ -176,7 +176,13 @@ std::unique_ptr<OpKernel> makeReshape(OpContext& ctx) {
       if (i >= in.shape.size()) throw std::invalid_argument("Reshape 0 beyond input rank");
       dims[i] = in.shape[i];
     }
+    // The target comes from a parameter or a constant tensor: bounded before the product, which
+    // stays below 2^28 * 2^24 and so cannot overflow.
+    if (dims[i] < 0 || dims[i] > limits::kMaxDim)
+      throw std::invalid_argument("Reshape target extent " + std::to_string(dims[i]) + " is out of range");
     known *= dims[i];
+    if (known > limits::kMaxTensorElements)
+      throw std::invalid_argument("Reshape target has more than " + std::to_string(limits::kMaxTensorElements) + " elements");
   }
   if (infer >= 0) dims[infer] = known ? static_cast<int>(total / known) : 0, known *= dims[infer];
   if (known != total)
