@@ -410,8 +410,17 @@ std::unique_ptr<OpKernel> simulatedKernel(const Int8Plan& plan, int op, const Op
   const QuantAttr& in0 = *ins[0];
   switch (o.type) {
     case schema::OpType_Convolution:
-    case schema::OpType_ConvolutionDepthwise:
-      return makeConvInt8(ctx, in0, *outA);
+    case schema::OpType_ConvolutionDepthwise: {
+      // From an int8 producer the convolution reads the raw bytes: q = -128 too when the
+      // attribute says min -127 (an int8 Interp or pool writes -128 regardless; measured with
+      // MNN 3.6.1 on tests/exec/data/int8_interp_chain, EMA file).
+      QuantAttr in = in0;
+      if (plan.int8Produced(o.inputIndexes[0])) {
+        in.min = -128.f;
+        in.max = 127.f;
+      }
+      return makeConvInt8(ctx, in, *outA);
+    }
     case schema::OpType_Pooling:
     case schema::OpType_Pooling3D: {
       const bool isMax = o.main.AsPool() ? o.main.AsPool()->type == schema::PoolType_MAXPOOL

@@ -238,6 +238,11 @@ Int8Plan::Int8Plan(const Graph& graph, const std::vector<TensorInfo>& infos,
     const QuantAttr* out = attr(c.outputs[0]);
     if (out && out->int8 && out->scale != 0.f) rasterInt8_[c.outputs[0]] = true;
   }
+  int8Produced_.assign(graph.numTensors(), false);
+  for (int t = 0; t < graph.numTensors(); ++t) {
+    const int p = graph.producer(t);
+    int8Produced_[t] = (p >= 0 && opInt8_[p]) || int8Raster(t);
+  }
 }
 
 const QuantAttr* Int8Plan::attr(int tensor) const {
@@ -248,6 +253,10 @@ const QuantAttr* Int8Plan::attr(int tensor) const {
 int Int8Plan::attrId(int tensor) const {
   if (tensor < 0 || tensor >= int(tensorAttr_.size())) return -1;
   return tensorAttr_[tensor];
+}
+
+bool Int8Plan::int8Produced(int tensor) const {
+  return tensor >= 0 && tensor < int(int8Produced_.size()) && int8Produced_[tensor];
 }
 
 bool Int8Plan::int8Raster(int tensor) const {

@@ -44,12 +44,17 @@ class Int8Plan {
   // the int8 values of its sources. Also the output of a float op that MNN lowers to commands
   // ending in such a Raster (Normalize): the int8 values of the float result.
   bool int8Raster(int tensor) const;
+  // The tensor's values are int8 bytes an int8 command wrote (its producer runs in int8, or an
+  // int8 Raster materialises it): an int8 consumer reads them as they are, any q in [-128, 127],
+  // where a FloatToInt8 from a float producer would clamp to the attribute's [min, max].
+  bool int8Produced(int tensor) const;
 
  private:
   std::vector<QuantAttr> attrs_;   // attribute objects
   std::vector<int> tensorAttr_;    // per tensor: index into attrs_, -1 none
   std::vector<bool> opInt8_;       // per op
   std::vector<bool> rasterInt8_;   // per tensor: materialised by an int8 Raster
+  std::vector<bool> int8Produced_; // per tensor: see int8Produced()
   bool quantized_ = false;
 };
 
