@@ -311,6 +311,30 @@ TEST_CASE("validate: a Reshape target from a shape tensor is bounded before its 
   CHECK_THAT(reshape({-7, 50}), Catch::Contains("Reshape target extent -7 is out of range"));
 }
 
+TEST_CASE("validate: StridedSlice index tensors are checked against each other while planning") {
+  // Found by fuzz/run_graph.sh (UBSan: a read past the end of the end-index list): begin, end
+  // and strides come from constant tensors, known only while planning.
+  auto slice = [](std::vector<int> begin, std::vector<int> end, std::vector<int> strides, int ellipsis = 0) {
+    Net n;
+    const int x = n.input({1, 2, 5, 5});
+    std::vector<int> in{x, n.constInts("begin", std::move(begin)), n.constInts("end", std::move(end)),
+                        n.constInts("strides", std::move(strides))};
+    auto p = std::make_unique<schema::StridedSliceParamT>();
+    p->ellipsisMask = ellipsis;
+    n.add("s", schema::OpType_StridedSlice, in, schema::OpParameter_StridedSliceParam, p.release());
+    return planError(n.net);
+  };
+  CHECK(slice({0, 0, 1, 1}, {1, 2, 4, 4}, {1, 1, 1, 1}).empty());
+  CHECK(slice({0, 0, 4, 4}, {1, 2, 0, 0}, {1, 1, -1, -1}).empty());
+  CHECK_THAT(slice({0, 0, 1, 1}, {1}, {1, 1, 1, 1}), Catch::Contains("StridedSlice 's': StridedSlice begin, end and strides differ in length"));
+  CHECK_THAT(slice({0, 0, 1, 1}, {1, 2, 4, 4}, {1, 1}), Catch::Contains("differ in length"));
+  CHECK_THAT(slice({0, 0, 1, 1}, {1, 2, 4, 4}, {1, 1, 0, 1}), Catch::Contains("StridedSlice stride 0"));
+  CHECK_THAT(slice({0, 0, 1, 1}, {1, 2, 4, 4}, {1, 1, std::numeric_limits<int>::min(), 1}),
+             Catch::Contains("StridedSlice stride -2147483648"));
+  CHECK_THAT(slice({0, 0}, {1, 2}, {1, 1}, 1 << 5), Catch::Contains("ellipsis outside its begin values"));
+  CHECK(slice({std::numeric_limits<int>::min(), 0, 0, 0}, {1, 2, 5, 5}, {1, 1, 1, 1}).empty());
+}
+
 TEST_CASE("validate: declared and inferred sizes are bounded before allocation") {
   {
     Net n;

@@ -7,6 +7,7 @@
 #include "mnnq/core/limits.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <cstring>
 #include <numeric>
 
@@ -550,6 +551,12 @@ std::unique_ptr<OpKernel> makeStridedSlice(OpContext& ctx) {
   std::vector<int> strideV;
   if (ctx.numInputs() >= 4 && ctx.inputs[3].present) strideV = tensorInts(ctx.constant(3, "StridedSlice strides"));
   int strideSize = static_cast<int>(beginV.size());
+  // The index lists come from constant tensors, known only here: their lengths must agree, and
+  // the masks are 32-bit, so a list longer than that (or any rank this tool accepts) is refused.
+  if (strideSize > 2 * limits::kMaxRank)
+    throw std::invalid_argument("StridedSlice with " + std::to_string(strideSize) + " begin values");
+  if (endV.size() != beginV.size() || (!strideV.empty() && strideV.size() != beginV.size()))
+    throw std::invalid_argument("StridedSlice begin, end and strides differ in length");
   const int kMax = std::max(inputDim, strideSize) + 8;
   std::vector<int> begins(kMax, 0), ends(kMax, 0), strides(kMax, 1);
   std::vector<int> bm(kMax, 0), em(kMax, 0), sm(kMax, 0), nm(kMax, 0);
@@ -570,9 +577,12 @@ std::unique_ptr<OpKernel> makeStridedSlice(OpContext& ctx) {
     if (ctx.numInputs() >= 4 && ctx.inputs[3].present) axes = tensorInts(ctx.constant(3, "Slice axes"));
     std::vector<int> steps;
     if (ctx.numInputs() >= 5 && ctx.inputs[4].present) steps = tensorInts(ctx.constant(4, "Slice steps"));
+    if ((!axes.empty() && axes.size() != beginV.size()) || (!steps.empty() && steps.size() != beginV.size()))
+      throw std::invalid_argument("Slice starts, axes and steps differ in length");
     for (int i = 0; i < strideSize; ++i) {
       int ax = axes.empty() ? i : axes[i];
       if (ax < 0) ax += inputDim;
+      if (ax < 0 || ax >= inputDim) throw std::invalid_argument("Slice axis out of range");
       if (!steps.empty()) {
         strides[ax] = steps[i];
         if (strides[ax] == 0) throw std::invalid_argument("Slice step 0");
@@ -589,7 +599,9 @@ std::unique_ptr<OpKernel> makeStridedSlice(OpContext& ctx) {
   } else if (p->ellipsisMask) {
     if (p->ellipsisMask & (p->ellipsisMask - 1)) throw std::invalid_argument("several ellipsis bits");
     int pos = 0;
-    while (!(p->ellipsisMask & (1 << pos))) ++pos;
+    while (pos < strideSize && !(p->ellipsisMask & (1 << pos))) ++pos;
+    if (pos >= strideSize || strideSize > inputDim + 1)
+      throw std::invalid_argument("StridedSlice ellipsis outside its begin values");
     std::vector<int> bm2(kMax, 0), em2(kMax, 0), sm2(kMax, 0), nm2(kMax, 0);
     const int ellipsisSize = inputDim - strideSize;
     int idx = 0;
@@ -642,10 +654,14 @@ std::unique_ptr<OpKernel> makeStridedSlice(OpContext& ctx) {
     if (inDim >= inputDim) break;
     const int dim = in.shape[inDim];
     int stride = sm[i] ? 1 : strides[i];
+    if (stride == 0 || stride == std::numeric_limits<int>::min())
+      throw std::invalid_argument("StridedSlice stride " + std::to_string(stride));
+    // INT_MIN has no negation; every value below -dim behaves alike in what follows.
+    begins[i] = std::max(begins[i], -std::numeric_limits<int>::max());
     int b, e;
     if (bm[i]) b = stride < 0 ? dim - 1 : 0;
     else b = stride < 0 ? limit(begins[i], dim, false) : std::min(dim, begins[i]);
-    if (b < 0) b = ((-b + dim - 1) / dim) * dim + b;
+    if (b < 0 && dim > 0) b = static_cast<int>(((-int64_t(b) + dim - 1) / dim) * dim + b);
     if (em[i]) e = stride < 0 ? -1 : dim;
     else e = stride < 0 ? std::max(-1, std::min(dim, ends[i])) : limit(ends[i], dim, true);
     int first = b, count;
