@@ -27,6 +27,7 @@
 #include "int8_kernels.hpp"
 
 #include "../kernels/gemm.hpp"
+#include "../kernels/winograd.hpp"
 #include "../ops/spatial.hpp"
 #include "quantize.hpp"
 
@@ -101,32 +102,6 @@ std::string parseAttr(const schema::OpT& op, WinoAttr* out) {
     if (!(s > 0.f) || !std::isfinite(s)) return "winogradAttr weight scale is not positive";
   if (out) *out = std::move(w);
   return "";
-}
-
-// G of MNN's WinogradGenerater(unit, kernel, 1, dividedInG = true) for one axis: [alpha][k],
-// G[x][y] = p_x^y / f_x with points p = 0, 1, -1, 2, -2, ... and infinity (last row 0 .. 0 1),
-// f_x = prod over the other finite points of (p_x - p_i) (|f_0|), all in float.
-std::vector<float> matrixG(int alpha, int k) {
-  float p[8] = {0.f};
-  for (int i = 0, sign = 1; i < alpha - 1; ++i, sign = -sign) p[i + 1] = float(sign * (1 + i / 2));
-  float f[8];
-  for (int x = 0; x < alpha - 1; ++x) {
-    float prod = 1.f;
-    for (int i = 0; i < alpha - 1; ++i)
-      if (i != x) prod *= p[x] - p[i];
-    f[x] = prod;
-  }
-  f[alpha - 1] = 1.f;
-  if (f[0] < 0) f[0] = -f[0];
-  std::vector<float> G(size_t(alpha) * k);
-  for (int x = 0; x < alpha; ++x)
-    for (int y = 0; y < k; ++y) {
-      float v;
-      if (x == alpha - 1) v = y == k - 1 ? 1.f : 0.f;
-      else v = (x == 0 && y == 0) ? 1.f : std::pow(p[x], float(y));
-      G[size_t(x) * k + y] = v / f[x];
-    }
-  return G;
 }
 
 // B' along one direction (MNN's "unroll" source transforms, AVX2).
@@ -340,7 +315,7 @@ std::unique_ptr<OpKernel> makeConvInt8Winograd(const OpContext& ctx, const Winog
     throw std::invalid_argument("int8 Winograd convolution: weights do not match the layer");
 
   // Transformed float weights G w G' per (oc, ic), as MNN's WinogradGenerater computes them.
-  const std::vector<float> Gy = matrixG(alpha, kY), Gx = matrixG(alpha, kX);
+  const std::vector<float> Gy = winogradMatrixG(alpha, kY), Gx = winogradMatrixG(alpha, kX);
   std::vector<float> wt(size_t(A) * oc * ic);  // [pos][oc][ic]
   std::vector<float> wf(size_t(kY) * kX), gm(size_t(alpha) * kX);
   for (int o = 0; o < oc; ++o)

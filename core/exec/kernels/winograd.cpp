@@ -56,6 +56,29 @@ int mnnWinogradUnit(const ConvGeometry& g, int outH, int outW) {
   return transformExists(unit + k - 1, unit, k) ? unit : 0;
 }
 
+std::vector<float> winogradMatrixG(int alpha, int k) {
+  float p[8] = {0.f};
+  for (int i = 0, sign = 1; i < alpha - 1; ++i, sign = -sign) p[i + 1] = float(sign * (1 + i / 2));
+  float f[8];
+  for (int x = 0; x < alpha - 1; ++x) {
+    float prod = 1.f;
+    for (int i = 0; i < alpha - 1; ++i)
+      if (i != x) prod *= p[x] - p[i];
+    f[x] = prod;
+  }
+  f[alpha - 1] = 1.f;
+  if (f[0] < 0) f[0] = -f[0];
+  std::vector<float> G(size_t(alpha) * k);
+  for (int x = 0; x < alpha; ++x)
+    for (int y = 0; y < k; ++y) {
+      float v;
+      if (x == alpha - 1) v = y == k - 1 ? 1.f : 0.f;
+      else v = (x == 0 && y == 0) ? 1.f : std::pow(p[x], float(y));
+      G[size_t(x) * k + y] = v / f[x];
+    }
+  return G;
+}
+
 int winogradTiles(int unit, int outH, int outW) {
   return ((outH + unit - 1) / unit) * ((outW + unit - 1) / unit);
 }
@@ -67,28 +90,7 @@ Winograd::Winograd(const ConvGeometry& g, int unit, const float* weight, int pla
     throw std::invalid_argument("Winograd: no F(" + std::to_string(unit) + "," + std::to_string(k) +
                                 ") transform for this convolution");
   const int O = g.outChannels, C = g.inChannels, a = alpha_;
-  // Points 0, 1, -1, 2, -2, ... and infinity (last). G[x][y] = p_x^y / f_x with
-  // f_x = prod_{i != x} (p_x - p_i) over the finite points (|f_0|), G's last row (0 .. 0 1);
-  // all in float as MNN computes them.
-  float p[8] = {0.f};
-  for (int i = 0, sign = 1; i < a - 1; ++i, sign = -sign) p[i + 1] = float(sign * (1 + i / 2));
-  float f[8];
-  for (int x = 0; x < a - 1; ++x) {
-    float prod = 1.f;
-    for (int i = 0; i < a - 1; ++i)
-      if (i != x) prod *= p[x] - p[i];
-    f[x] = prod;
-  }
-  f[a - 1] = 1.f;
-  if (f[0] < 0) f[0] = -f[0];
-  float G[8][7];
-  for (int x = 0; x < a; ++x)
-    for (int y = 0; y < k; ++y) {
-      float v;
-      if (x == a - 1) v = y == k - 1 ? 1.f : 0.f;
-      else v = (x == 0 && y == 0) ? 1.f : std::pow(p[x], float(y));
-      G[x][y] = v / f[x];
-    }
+  const std::vector<float> G = winogradMatrixG(a, k);
   std::vector<std::vector<float>> u(size_t(a) * a, std::vector<float>(size_t(O) * C));
   for (int o = 0; o < O; ++o)
     for (int c = 0; c < C; ++c) {
@@ -97,13 +99,13 @@ Winograd::Winograd(const ConvGeometry& g, int unit, const float* weight, int pla
       for (int i = 0; i < a; ++i)
         for (int j = 0; j < k; ++j) {
           float s = 0.f;
-          for (int l = 0; l < k; ++l) s += G[i][l] * w[l * k + j];
+          for (int l = 0; l < k; ++l) s += G[size_t(i) * k + l] * w[l * k + j];
           gw[i][j] = s;
         }
       for (int i = 0; i < a; ++i)  // (G g) G'
         for (int j = 0; j < a; ++j) {
           float s = 0.f;
-          for (int l = 0; l < k; ++l) s += gw[i][l] * G[j][l];
+          for (int l = 0; l < k; ++l) s += gw[i][l] * G[size_t(j) * k + l];
           u[size_t(i) * a + j][size_t(o) * C + c] = s;
         }
     }

@@ -28,6 +28,12 @@ namespace mnnq::exec {
 // shapes MNN would compute with Winograd but mnnq does not implement (even kernel sizes).
 int mnnWinogradUnit(const ConvGeometry& g, int outH, int outW);
 
+// G of MNN's WinogradGenerater(unit, k, 1, dividedInG = true) for one axis, [alpha][k] row
+// major: interpolation points 0, 1, -1, 2, -2, ... and infinity, G[x][y] = p_x^y / f_x with
+// f_x = prod over the other finite points of (p_x - p_i) (|f_0|), last row 0 .. 0 1, all in
+// float as MNN computes it. Shared by the float kernel and the int8 Winograd simulation.
+std::vector<float> winogradMatrixG(int alpha, int k);
+
 // Output tiles of one image: ceil(outH / unit) * ceil(outW / unit), the N of each of the
 // alpha^2 GEMMs.
 int winogradTiles(int unit, int outH, int outW);
