@@ -30,12 +30,17 @@ void RunContext::checkCancelled() const {
   if (cancelled && cancelled()) throw RunCancelled();
 }
 
-int runQuantization(const RunRequest& request) {
+RunContext RunContext::of(const RunRequest& request) {
   RunContext context;
   context.threads = request.settings.threads;
   context.quiet = request.quiet;
   context.progress = request.progress;
   context.cancelled = request.cancelled;
+  return context;
+}
+
+int runQuantization(const RunRequest& request) {
+  const RunContext context = RunContext::of(request);
   RunState state(request);
   for (const phases::Phase phase : kPhases) {
     context.checkCancelled();

@@ -9,6 +9,8 @@
 
 namespace mnnq {
 
+struct RunRequest;
+
 struct RunContext {
   unsigned threads = 1;       // >= 1
   bool quiet = false;         // no progress lines or tables; warnings are still printed
@@ -18,6 +20,9 @@ struct RunContext {
 
   // Throws RunCancelled (mnnq/core/pipeline.hpp) when `cancelled` says so.
   void checkCancelled() const;
+
+  // The context a request asks for: the driver's, and that of the quality phase's re-runs.
+  static RunContext of(const RunRequest& request);
 };
 
 }  // namespace mnnq

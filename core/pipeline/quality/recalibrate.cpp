@@ -8,15 +8,6 @@
 namespace mnnq {
 namespace {
 
-RunContext contextOf(const RunRequest& request) {
-  RunContext context;
-  context.threads = request.settings.threads;
-  context.quiet = request.quiet;
-  context.progress = request.progress;
-  context.cancelled = request.cancelled;
-  return context;
-}
-
 std::string keyOf(const std::string& method, bool equalization) {
   return method + (equalization ? " +cle" : "");
 }
@@ -53,7 +44,7 @@ CalibratedModel Recalibrator::operator()(const MethodSpec& spec) {
     state.skip_ops = run_.skip_ops;
     state.feed = run_.feed;
     state.exec_options = run_.exec_options;
-    const RunContext context = contextOf(c->request);
+    const RunContext context = RunContext::of(c->request);
     HostOptions host;  // as phase load gives the run's plugins
     host.threads = context.threads;
     host.quiet = context.quiet;
@@ -90,7 +81,7 @@ CalibratedModel Recalibrator::operator()(const MethodSpec& spec) {
   if (spec.bias_correction && !c.means_done) {
     RunSettings with_means = c.request.settings;
     with_means.bias_correction = true;
-    phases::biasCorrection(contextOf(c.request), with_means, *c.state);
+    phases::biasCorrection(RunContext::of(c.request), with_means, *c.state);
     c.means_done = true;
   }
   const RunState& state = *c.state;
