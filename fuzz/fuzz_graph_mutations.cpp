@@ -1,11 +1,12 @@
 // Structure-aware libFuzzer target: the fuzz input is not a file but a program of edits applied
 // through the FlatBuffers object API to a real model (MNNQ_FUZZ_MODELS, ':'-separated .mnn
 // paths): op types changed, input/output index lists shortened, extended or redirected,
-// parameter tables moved between ops, integer and float parameters and constant values set to
-// boundary values. Each edited model then goes through what `mnnq inspect`, `mnnq infer` and a
-// calibration forward do: Graph::fromNet (structural checks + validateOps), inspectModel, an
-// Executor (shape inference, constant folding, kernel creation) and one forward on inputs
-// derived from the fuzz bytes (float or, for quantized models, the int8 simulation).
+// parameter tables moved between ops, integer and float parameters, constant values and tensor
+// quant attributes set to boundary values. Each edited model then goes through what
+// `mnnq inspect`, `mnnq infer` and a calibration forward do: Graph::fromNet (structural checks +
+// validateOps), inspectModel, an Executor (shape inference, constant folding, kernel creation)
+// and one forward on inputs derived from the fuzz bytes (float or, for quantized models, the
+// int8 simulation).
 //
 // Allowed outcomes: ModelError / UnsupportedOpsError while loading or planning, a
 // std::runtime_error from run() (the executor's wrapper around kernel errors). Anything else
@@ -256,6 +257,22 @@ void editParam(Reader& r, schema::OpT& op) {
   }
 }
 
+// Sets one field of a tensor's quant attribute (quantized models) to a boundary or raw value:
+// what the int8 simulation turns into integers and fixed-point multipliers.
+void editQuantInfo(Reader& r, schema::NetT& net) {
+  if (net.extraTensorDescribe.empty()) return;
+  auto& d = net.extraTensorDescribe[r.u8() % net.extraTensorDescribe.size()];
+  if (!d || !d->quantInfo) return;
+  auto& q = *d->quantInfo;
+  switch (r.u8() % 5) {
+    case 0: q.scale = r.f32(); break;
+    case 1: q.zero = r.f32(); break;
+    case 2: q.min = r.f32(); break;
+    case 3: q.max = r.f32(); break;
+    default: q.type = static_cast<schema::DataType>(r.i32()); break;
+  }
+}
+
 void applyEdits(Reader& r, schema::NetT& net) {
   const int numTensors = static_cast<int>(net.tensorName.size());
   const int numOps = static_cast<int>(net.oplists.size());
@@ -264,7 +281,7 @@ void applyEdits(Reader& r, schema::NetT& net) {
   while (edits-- > 0 && r.more()) {
     const uint8_t kind = r.u8();
     schema::OpT& op = *net.oplists[(r.u8() << 8 | r.u8()) % numOps];
-    switch (kind % 9) {
+    switch (kind % 10) {
       case 0: {  // retype: to another op's type (plausible) or any value
         if (kind & 0x80) op.type = static_cast<schema::OpType>(r.u32() % (schema::OpType_MAX + 8));
         else op.type = net.oplists[(r.u8() << 8 | r.u8()) % numOps]->type;
@@ -288,8 +305,12 @@ void applyEdits(Reader& r, schema::NetT& net) {
       case 6:
         op.defaultDimentionFormat = static_cast<schema::MNN_DATA_FORMAT>(r.u8() % 6);
         break;
-      default:
+      case 7:
+      case 8:
         editParam(r, op);
+        break;
+      default:
+        editQuantInfo(r, net);
         break;
     }
   }

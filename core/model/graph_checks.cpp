@@ -2,6 +2,7 @@
 
 #include "mnnq/core/graph.hpp"
 
+#include <limits>
 #include <sstream>
 #include <vector>
 
@@ -65,6 +66,27 @@ class ListChecker {
   std::vector<int> producer_;
 };
 
+// The int8 simulation turns these into integers and fixed-point multipliers (zero points,
+// clamps, 16.16 scales), so they must be finite and within what an int8 tensor can mean.
+// MNN writes scale = max|x| / 127 and zero, min, max within [-128, 127].
+void checkQuantInfo(const schema::TensorQuantInfoT& q, size_t i, const std::string& source,
+                    const std::string& where) {
+  auto fail = [&](const std::string& field, float value, const char* what) {
+    std::ostringstream os;
+    os << source << ": " << where << "extraTensorDescribe #" << i << " quantInfo." << field << " = " << value
+       << ": " << what;
+    throw ModelError(os.str());
+  };
+  if (!(q.scale >= 0.f && q.scale <= std::numeric_limits<float>::max())) fail("scale", q.scale, "must be finite and >= 0");
+  const bool int8 = q.type == schema::DataType_DT_INVALID || q.type == schema::DataType_DT_INT8;
+  const float lo = int8 ? -128.f : -2147483648.f, hi = int8 ? 127.f : 2147483520.f;
+  const char* range = int8 ? "must be finite, in [-128, 127] for an int8 tensor" : "must be finite and fit 32 bits";
+  if (!(q.zero >= lo && q.zero <= hi)) fail("zero", q.zero, range);
+  if (!(q.min >= lo && q.min <= hi)) fail("min", q.min, range);
+  if (!(q.max >= lo && q.max <= hi)) fail("max", q.max, range);
+  if (q.min > q.max) fail("min", q.min, "is greater than max");
+}
+
 void checkDescribes(const std::vector<std::unique_ptr<schema::TensorDescribeT>>& describes, size_t tensorCount,
                     const std::string& source, const std::string& where) {
   for (size_t i = 0; i < describes.size(); ++i) {
@@ -75,6 +97,7 @@ void checkDescribes(const std::vector<std::unique_ptr<schema::TensorDescribeT>>&
          << ", out of range (" << tensorCount << " tensors)";
       throw ModelError(os.str());
     }
+    if (describes[i]->quantInfo) checkQuantInfo(*describes[i]->quantInfo, i, source, where);
   }
 }
 

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 using namespace mnnq;
 using namespace mnnq::schema;
 
@@ -118,6 +120,38 @@ TEST_CASE("int8 BinaryOp MAXIMUM returns the 16.16 fixed-point value without the
   const auto y = n.run({{2.f}, {-1.f}});
   REQUIRE(y.size() == 1);
   CHECK(y[0] == Approx(0.2f));
+}
+
+TEST_CASE("int8 simulation: NaN and overflowing float data convert as MNN's x86 kernels do") {
+  // Found by fuzz/run_graph.sh (UBSan: inf converted to int while re-quantising a BinaryOp sum).
+  SECTION("FloatToInt8 clamps NaN to max, as minps(x, max) does") {
+    // NaN + 0: the NaN input is read as q = 127 (1.0 at scale 1/127); the sum re-quantises to 127.
+    OneOpNet n({{1, 1, 1, 1}, {1, 1, 1, 1}});
+    n.net->extraTensorDescribe.push_back(quantInfo(0, 1.f / 127, 0.f));
+    n.net->extraTensorDescribe.push_back(quantInfo(1, 1.f / 127, 0.f));
+    n.net->extraTensorDescribe.push_back(quantInfo(2, 1.f / 127, 0.f));
+    BinaryOpT b;
+    b.opType = BinaryOpOperation_ADD;
+    n.op(OpType_BinaryOp, b);
+    const auto y = n.run({{std::numeric_limits<float>::quiet_NaN()}, {0.f}});
+    REQUIRE(y.size() == 1);
+    CHECK(y[0] == Approx(1.f));
+  }
+  SECTION("an inf sum truncates to the integer indefinite and wraps with the zero point") {
+    // 100 + 100 = 200, divided by the output scale 1e-37: inf. roundf(inf) -> INT32_MIN
+    // (cvttss2si), + zero -1 wraps to INT32_MAX, clamped to max 127: q = 127, read back as
+    // (127 - (-1)) * 1e-37.
+    OneOpNet n({{1, 1, 1, 1}, {1, 1, 1, 1}});
+    n.net->extraTensorDescribe.push_back(quantInfo(0, 1.f, 0.f));
+    n.net->extraTensorDescribe.push_back(quantInfo(1, 1.f, 0.f));
+    n.net->extraTensorDescribe.push_back(quantInfo(2, 1e-37f, -1.f));
+    BinaryOpT b;
+    b.opType = BinaryOpOperation_ADD;
+    n.op(OpType_BinaryOp, b);
+    const auto y = n.run({{100.f}, {100.f}});
+    REQUIRE(y.size() == 1);
+    CHECK(y[0] == Approx(128e-37f).epsilon(1e-6));
+  }
 }
 
 TEST_CASE("int8 PReLU rounds after adding the output zero point and the byte offset") {

@@ -335,6 +335,37 @@ TEST_CASE("validate: StridedSlice index tensors are checked against each other w
   CHECK(slice({std::numeric_limits<int>::min(), 0, 0, 0}, {1, 2, 5, 5}, {1, 1, 1, 1}).empty());
 }
 
+TEST_CASE("validate: tensor quant attributes are finite and within an int8 tensor's range") {
+  // The int8 simulation turns scale, zero, min and max into integers and fixed-point multipliers;
+  // a NaN scale or a zero point of 1e9 would reach those conversions (undefined in C++).
+  auto withQuant = [](float scale, float zero, float min, float max) {
+    Net n;
+    const int x = n.input({1, 2, 5, 5});
+    auto p = std::make_unique<schema::ReluT>();
+    n.add("relu", schema::OpType_ReLU, {x}, schema::OpParameter_Relu, p.release());
+    auto d = std::make_unique<schema::TensorDescribeT>();
+    d->index = x;
+    d->quantInfo = std::make_unique<schema::TensorQuantInfoT>();
+    d->quantInfo->scale = scale;
+    d->quantInfo->zero = zero;
+    d->quantInfo->min = min;
+    d->quantInfo->max = max;
+    d->quantInfo->type = schema::DataType_DT_INT8;
+    n.net.extraTensorDescribe.push_back(std::move(d));
+    return loadError(n.net);
+  };
+  CHECK(withQuant(0.02f, 0.f, -127.f, 127.f).empty());
+  CHECK(withQuant(0.f, -128.f, -128.f, 127.f).empty());
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  CHECK_THAT(withQuant(nan, 0.f, -127.f, 127.f), Catch::Contains("extraTensorDescribe #0 quantInfo.scale = nan"));
+  CHECK_THAT(withQuant(inf, 0.f, -127.f, 127.f), Catch::Contains("quantInfo.scale = inf: must be finite and >= 0"));
+  CHECK_THAT(withQuant(-1.f, 0.f, -127.f, 127.f), Catch::Contains("quantInfo.scale = -1"));
+  CHECK_THAT(withQuant(0.02f, 1e9f, -127.f, 127.f), Catch::Contains("quantInfo.zero = 1e+09: must be finite, in [-128, 127]"));
+  CHECK_THAT(withQuant(0.02f, 0.f, -inf, 127.f), Catch::Contains("quantInfo.min = -inf"));
+  CHECK_THAT(withQuant(0.02f, 0.f, -127.f, nan), Catch::Contains("quantInfo.max = nan"));
+  CHECK_THAT(withQuant(0.02f, 0.f, 127.f, -127.f), Catch::Contains("quantInfo.min = 127: is greater than max"));
+}
+
 TEST_CASE("validate: declared and inferred sizes are bounded before allocation") {
   {
     Net n;

@@ -172,12 +172,15 @@ __attribute__((always_inline)) inline void convInt8Sums(const ConvInt8Params& P,
         float ws = P.alpha[o];
         if (std::fabs(ws) < 1e-6f) ws = 1e-6f;
         const float scale = ws * scaleX;
-        const int32_t zeroFused = static_cast<int32_t>(P.out.zero / scale);
-        const float biasTerm = static_cast<float>(static_cast<int32_t>(P.bias[o] / (P.in.scale * ws))) -
+        // truncToInt / addWrap: MNN's x86 conversions and 32-bit sums, defined here even when a
+        // tiny scale or a huge bias leaves the int32 range.
+        const int32_t zeroFused = truncToInt(P.out.zero / scale);
+        const float biasTerm = static_cast<float>(truncToInt(P.bias[o] / (P.in.scale * ws))) -
                                static_cast<float>(weightSum) * (P.in.zero + 128.f) + static_cast<float>(zeroFused);
-        const int32_t biasInt = static_cast<int32_t>(biasTerm);
+        const int32_t biasInt = truncToInt(biasTerm);
         for (int k = 0; k < N; ++k) {
-          int v = roundHalfAway(static_cast<float>(static_cast<int32_t>(a[k]) + biasInt) * scale);
+          const float f = static_cast<float>(addWrap(static_cast<int32_t>(a[k]), biasInt)) * scale;
+          int v = truncToInt(f + std::copysign(0.5f, f));
           v = std::min(std::max(v, static_cast<int>(clampMin)), static_cast<int>(clampMax));
           yo[k] = dequantize(v, outA);
         }
@@ -189,8 +192,8 @@ __attribute__((always_inline)) inline void convInt8Sums(const ConvInt8Params& P,
           float f = static_cast<float>(static_cast<int32_t>(a[k])) * alpha;
           f = f * scaleX;
           f = f + biasF;
-          f = std::min(f, clampMax);
-          f = std::max(f, clampMin);
+          f = f < clampMax ? f : clampMax;  // minps / maxps order: NaN becomes clampMax
+          f = f > clampMin ? f : clampMin;
           yo[k] = dequantize(roundHalfAway(f), outA);
         }
       }

@@ -34,7 +34,7 @@ AttrList copyAttrs(const std::vector<const QuantAttr*>& attrs) {
 // Requantise one value with the roundf-then-add-zero form of the binary / relu kernels.
 int roundThenZero(float y, const QuantAttr& a, int lo) {
   const float inv = a.scale == 0.f ? 0.f : 1.f / a.scale;
-  int v = static_cast<int>(std::round(y * inv)) + static_cast<int>(a.zero);
+  int v = addWrap(truncToInt(std::round(y * inv)), static_cast<int>(a.zero));
   v = std::min(v, static_cast<int>(a.max));
   return std::max(v, lo);
 }
@@ -62,7 +62,7 @@ class ViaFloatKernel : public OpKernel {
         q = roundThenZero(v, out_, lo_);
       } else {
         const float inv = out_.scale == 0.f ? 0.f : 1.f / out_.scale;
-        q = static_cast<int>(std::round(v * inv + (out_.zero + 128.f))) - 128;
+        q = addWrap(truncToInt(std::round(v * inv + (out_.zero + 128.f))), -128);
         q = std::min(std::max(q, lo_), static_cast<int>(out_.max));
       }
       v = dequantize(q, out_);
@@ -182,7 +182,7 @@ std::unique_ptr<OpKernel> makeMaxPoolInt8(std::unique_ptr<OpKernel> floatKernel,
       v = static_cast<float>(static_cast<int8_t>(static_cast<uint8_t>(quantize(v, inA) + 128)));
     inner->run({&q}, out);
     for (float& v : out[0]->f)
-      v = dequantize(static_cast<int>(static_cast<uint8_t>(static_cast<int8_t>(v))) - 128, outA);
+      v = dequantize(static_cast<int>(static_cast<uint8_t>(static_cast<int8_t>(truncToInt(v)))) - 128, outA);
   });
 }
 
@@ -206,7 +206,7 @@ std::unique_ptr<OpKernel> makeInterpInt8(const OpContext& ctx, std::unique_ptr<O
       for (float& v : q.f) v = static_cast<float>(quantize(v, inA));
       args[0] = &q;
       inner->run(args, out);
-      for (float& v : out[0]->f) v = dequantize(static_cast<int>(v), outA);
+      for (float& v : out[0]->f) v = dequantize(truncToInt(v), outA);
     });
   }
   int outH = 0, outW = 0;
@@ -312,9 +312,9 @@ std::unique_ptr<OpKernel> makeScaleInt8(const OpContext& ctx, const QuantAttr& i
   const float outInv = outA.scale == 0.f ? 0.f : 1.f / outA.scale;
   std::vector<int32_t> mul(channels), add(channels, 0);
   for (int c = 0; c < channels; ++c) {
-    mul[c] = static_cast<int32_t>(std::round(sp->scaleData[c] * inA.scale * outInv * float(1 << 15)));
+    mul[c] = truncToInt(std::round(sp->scaleData[c] * inA.scale * outInv * float(1 << 15)));
     if (c < static_cast<int>(sp->biasData.size()))
-      add[c] = static_cast<int32_t>(std::round(sp->biasData[c] * outInv * float(1 << 15)));
+      add[c] = truncToInt(std::round(sp->biasData[c] * outInv * float(1 << 15)));
   }
   return makeKernel([=](const std::vector<const Tensor*>& inT, const std::vector<Tensor*>& out) {
     const auto& x = inT[0]->f;
@@ -322,7 +322,10 @@ std::unique_ptr<OpKernel> makeScaleInt8(const OpContext& ctx, const QuantAttr& i
     const int zIn = static_cast<int>(inA.zero), zOut = static_cast<int>(outA.zero);
     for (size_t k = 0; k < x.size(); ++k) {
       const int c = nhwc ? static_cast<int>(k % channels) : static_cast<int>((k / plane) % channels);
-      const int32_t val = (quantize(x[k], inA) - zIn) * mul[c] + add[c];
+      // 32-bit arithmetic wrapping as MNN's does (a multiplier near 2^31 overflows).
+      const int32_t val = addWrap(static_cast<int32_t>(static_cast<uint32_t>(quantize(x[k], inA) - zIn) *
+                                                       static_cast<uint32_t>(mul[c])),
+                                  add[c]);
       int q = (val < 0 ? (val - (1 << 14)) / (1 << 15) : (val + (1 << 14)) / (1 << 15)) + zOut;
       q = std::min(std::max(q, static_cast<int>(outA.min)), static_cast<int>(outA.max));
       y[k] = dequantize(q, outA);
@@ -355,17 +358,21 @@ std::unique_ptr<OpKernel> makeBinaryMinMaxInt8(const OpContext& ctx, std::unique
                                                const QuantAttr& a0, const QuantAttr& a1, const QuantAttr& outA,
                                                bool isMax) {
   (void)ctx;
-  const int64_t s0 = static_cast<int64_t>(a0.scale * 65536.f), s1 = static_cast<int64_t>(a1.scale * 65536.f);
+  const int64_t s0 = truncToInt<int64_t>(a0.scale * 65536.f), s1 = truncToInt<int64_t>(a1.scale * 65536.f);
   std::shared_ptr<OpKernel> inner(std::move(floatKernel));
   return makeKernel([=](const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) {
     // Broadcasting is done by the float kernel on the quantised integers.
     Tensor q0 = *in[0], q1 = *in[1];
-    for (float& v : q0.f) v = static_cast<float>((quantize(v, a0) - static_cast<int>(a0.zero)) * s0);
-    for (float& v : q1.f) v = static_cast<float>((quantize(v, a1) - static_cast<int>(a1.zero)) * s1);
+    // 64-bit products wrapping on overflow (a scale above 2^47 gives an indefinite multiplier).
+    auto fixed = [](int q, int64_t s) {
+      return static_cast<float>(static_cast<int64_t>(static_cast<uint64_t>(static_cast<int64_t>(q)) * static_cast<uint64_t>(s)));
+    };
+    for (float& v : q0.f) v = fixed(quantize(v, a0) - static_cast<int>(a0.zero), s0);
+    for (float& v : q1.f) v = fixed(quantize(v, a1) - static_cast<int>(a1.zero), s1);
     inner->run({&q0, &q1}, out);
     for (float& v : out[0]->f) {
-      const int32_t res = static_cast<int32_t>(v);
-      int q = res < 0 ? (res - (1 << 15)) / (1 << 16) : (res + (1 << 15)) / (1 << 16);
+      const int32_t res = truncToInt(v);
+      int q = res < 0 ? addWrap(res, -(1 << 15)) / (1 << 16) : addWrap(res, 1 << 15) / (1 << 16);
       q += static_cast<int>(outA.zero);
       q = std::min(std::max(q, static_cast<int>(outA.min)), static_cast<int>(outA.max));
       v = dequantize(q, outA);

@@ -274,8 +274,8 @@ void runWinograd(const WinoParams& P, const float* x, int n, int h, int w, float
             for (int ox = 0; ox < cols; ++ox) {
               float f = row[ox] * P.invOut;
               f = f + fb;
-              f = std::min(f, P.hi);
-              f = std::max(f, P.lo);
+              f = f < P.hi ? f : P.hi;  // minps / maxps order: NaN becomes hi
+              f = f > P.lo ? f : P.lo;
               yr[ox] = dequantize(roundHalfAway(f), P.out);
             }
           }
