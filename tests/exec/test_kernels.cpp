@@ -308,6 +308,12 @@ TEST_CASE("unary: hardswish and sigmoid") {
   CHECK(out[0] == 0.f);
   CHECK(out[1] == Approx(4.f / 6.f));
   CHECK(out[2] == Approx(4.f));
+  // MNN's x86 kernel computes x * clamp(x + 3, 0, 6) / 6; multiplying by 1/6 instead gives
+  // -0.110400006 here (one ulp away).
+  const float x = -2.76f;
+  float y = 0.f;
+  unaryFloat(UnaryKind::HardSwish, &x, &y, 1);
+  CHECK(y == -0.110399999f);
   unaryFloat(UnaryKind::Sigmoid, in, out, 3);
   CHECK(out[1] == Approx(0.7310586f));
 }

@@ -293,8 +293,10 @@ void unaryFloat(UnaryKind k, const float* in, float* out, int64_t n) {
       return applyUnary(in, out, n, [](float x) { return 1.f / (1.f + mnnExp(-x)); });
     case UnaryKind::Tanh: return applyUnary(in, out, n, [](float x) { return std::tanh(x); });
     case UnaryKind::HardSwish:
+      // Divided by 6, not multiplied by 1/6: MNN's x86 kernel (_SSE_MNNHardSwish) divides, and
+      // the two differ in the last bit for many inputs (x = -2.76: -0.110400006 vs -0.110399999).
       return applyUnary(in, out, n, [](float x) {
-        return x * std::min(std::max(x + 3.f, 0.f), 6.f) * (1.f / 6.f);
+        return x * std::min(std::max(x + 3.f, 0.f), 6.f) / 6.f;
       });
     case UnaryKind::Gelu:
       // tanh approximation (MNN's GELU); GELU_STANDARD below is the erf form.
