@@ -191,6 +191,23 @@ TEST_CASE("int8 Scale uses a 15-bit fixed-point multiplier and bias") {
   CHECK(y[2] == Approx(-0.2f));
 }
 
+TEST_CASE("int8 Scale: a multiplier beyond 32 bits wraps as MNN's int32 arithmetic does") {
+  // mul = round(65536 * 1 / 1 * 2^15) = 2^31 does not fit: cvttss2si gives INT32_MIN. For q = 1,
+  // val = INT32_MIN; val - 2^14 wraps to 2147467264, / 2^15 = 65535, clamped to 127.
+  // For q = 0, val = 0 -> 0.
+  OneOpNet n({{1, 1, 1, 2}});
+  n.net->extraTensorDescribe.push_back(quantInfo(0, 1.f, 0.f));
+  n.net->extraTensorDescribe.push_back(quantInfo(1, 1.f, 0.f));
+  ScaleT s;
+  s.channels = 1;
+  s.scaleData = {65536.f};
+  n.op(OpType_Scale, s);
+  const auto y = n.run({{1.f, 0.f}});
+  REQUIRE(y.size() == 2);
+  CHECK(y[0] == 127.f);
+  CHECK(y[1] == 0.f);
+}
+
 TEST_CASE("int8 simulation: Normalize with an int8 output attribute writes the int8 values") {
   // MNN lowers Normalize to float commands whose result reaches the output through a Raster,
   // which runs in int8 when the output has an int8 attribute: even a float reader (a skipped

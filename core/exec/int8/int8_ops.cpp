@@ -326,7 +326,7 @@ std::unique_ptr<OpKernel> makeScaleInt8(const OpContext& ctx, const QuantAttr& i
       const int32_t val = addWrap(static_cast<int32_t>(static_cast<uint32_t>(quantize(x[k], inA) - zIn) *
                                                        static_cast<uint32_t>(mul[c])),
                                   add[c]);
-      int q = (val < 0 ? (val - (1 << 14)) / (1 << 15) : (val + (1 << 14)) / (1 << 15)) + zOut;
+      int q = (val < 0 ? addWrap(val, -(1 << 14)) / (1 << 15) : addWrap(val, 1 << 14) / (1 << 15)) + zOut;
       q = std::min(std::max(q, static_cast<int>(outA.min)), static_cast<int>(outA.max));
       y[k] = dequantize(q, outA);
     }
