@@ -335,6 +335,35 @@ TEST_CASE("validate: StridedSlice index tensors are checked against each other w
   CHECK(slice({std::numeric_limits<int>::min(), 0, 0, 0}, {1, 2, 5, 5}, {1, 1, 1, 1}).empty());
 }
 
+TEST_CASE("validate: convolution parameter products are computed without overflow") {
+  // Found by fuzz/run_graph.sh (UBSan: 128 * 16777216 in a Convolution's inputCount * group).
+  // Validation bounds inputCount, group, strides and extents one by one (2^24, 1024), not
+  // their products, so the executor computes those in 64 bits.
+  {
+    Net n;
+    const int x = n.input({1, 128, 5, 5});
+    const int y = n.conv("c", x, 128, 1, 0);
+    n.op("c").type = schema::OpType_Convolution;
+    n.op("c").main.AsConvolution2D()->common->inputCount = limits::kMaxDim;
+    (void)y;
+    CHECK(planError(n.net).empty());  // group 128 kept: 2^24 * 128 is not the channel count
+  }
+  {
+    // Deconvolution: (2^24 - 1) * stride 1024 + 1 overflows an int; the extent is refused.
+    Net n;
+    const int x = n.input({1, 1, 1, limits::kMaxDim});
+    auto c = std::make_unique<schema::Convolution2DT>();
+    c->common = std::make_unique<schema::Convolution2DCommonT>();
+    c->common->kernelX = c->common->kernelY = 1;
+    c->common->strideX = 1024;
+    c->common->outputCount = 1;
+    c->weight = {1.f};
+    c->bias = {0.f};
+    n.add("deconv", schema::OpType_Deconvolution, {x}, schema::OpParameter_Convolution2D, c.release());
+    CHECK_THAT(planError(n.net), Catch::Contains("deconvolution output extent 1x17179868161 is out of range"));
+  }
+}
+
 TEST_CASE("validate: tensor quant attributes are finite and within an int8 tensor's range") {
   // The int8 simulation turns scale, zero, min and max into integers and fixed-point multipliers;
   // a NaN scale or a zero point of 1e9 would reach those conversions (undefined in C++).

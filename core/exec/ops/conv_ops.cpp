@@ -4,9 +4,11 @@
 #include "../kernels/gemm.hpp"
 #include "../op_kernel.hpp"
 #include "conv_weights.hpp"
+#include "mnnq/core/limits.hpp"
 #include "spatial.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 namespace mnnq::exec {
@@ -33,10 +35,11 @@ std::unique_ptr<OpKernel> makeConvolution(OpContext& ctx) {
   g.group = c.group > 0 ? c.group : 1;
   if (ctx.op.type == schema::OpType_ConvolutionDepthwise) g.group = s.c;
   // TF-style grouped convolutions store the per-group input count.
-  if (c.inputCount > 0 && c.inputCount != s.c && c.inputCount * g.group != s.c && s.c % c.inputCount == 0)
+  // Products in 64 bits: inputCount and group are each bounded by validation (2^24), not their product.
+  if (c.inputCount > 0 && c.inputCount != s.c && int64_t(c.inputCount) * g.group != s.c && s.c % c.inputCount == 0)
     g.group = s.c / c.inputCount;
-  if (w.inPerGroup * g.group != s.c)
-    throw std::invalid_argument("weights expect " + std::to_string(w.inPerGroup * g.group) +
+  if (int64_t(w.inPerGroup) * g.group != s.c)
+    throw std::invalid_argument("weights expect " + std::to_string(int64_t(w.inPerGroup) * g.group) +
                                 " input channels, the input has " + std::to_string(s.c));
   if (g.strideX <= 0 || g.strideY <= 0 || g.dilateX <= 0 || g.dilateY <= 0)
     throw std::invalid_argument("convolution stride/dilation must be positive");
@@ -94,8 +97,9 @@ std::unique_ptr<OpKernel> makeDeconvolution(OpContext& ctx) {
     throw UnsupportedOp("Deconvolution with group " + std::to_string(group) +
                         " (MNN cannot run it; its converter splits groups)");
   const int oc = c.outputCount, kY = c.kernelY, kX = c.kernelX;
-  std::vector<float> weight = decodeConvWeight(ctx, *conv, oc * (s.c / group) * kY * kX);
-  if (weight.size() != size_t(oc) * (s.c / group) * kY * kX)
+  const int64_t weightCount = int64_t(oc) * (s.c / group) * kY * kX;  // each factor bounded, not the product
+  std::vector<float> weight = decodeConvWeight(ctx, *conv, weightCount);
+  if (static_cast<int64_t>(weight.size()) != weightCount)
     throw std::invalid_argument("deconvolution weight size mismatch");
   // MNN 3.6.1's CPU runtime crashes on a deconvolution without bias (tests/exec/data/README.md).
   if (conv->bias.size() != size_t(oc))
@@ -103,33 +107,38 @@ std::unique_ptr<OpKernel> makeDeconvolution(OpContext& ctx) {
                         std::to_string(oc) + " outputs (MNN needs the bias)");
   const std::vector<float> bias = conv->bias;
   if (c.hasOutputShape) throw UnsupportedOp("deconvolution with an explicit output shape");
+  // Extents in 64 bits (an input extent of 2^24 times a stride of 1024 does not fit an int),
+  // then bounded like every inferred shape.
   int padX = c.padX, padY = c.padY;
-  int outW = (s.w - 1) * c.strideX + c.dilateX * (kX - 1) + 1;
-  int outH = (s.h - 1) * c.strideY + c.dilateY * (kY - 1) + 1;
+  int64_t outW = int64_t(s.w - 1) * c.strideX + int64_t(c.dilateX) * (kX - 1) + 1;
+  int64_t outH = int64_t(s.h - 1) * c.strideY + int64_t(c.dilateY) * (kY - 1) + 1;
   if (c.padMode == schema::PadMode_SAME) {
-    outW = s.w * c.strideX;
-    outH = s.h * c.strideY;
-    padX = ((s.w - 1) * c.strideX + kX - outW) / 2;
-    padY = ((s.h - 1) * c.strideY + kY - outH) / 2;
+    outW = int64_t(s.w) * c.strideX;
+    outH = int64_t(s.h) * c.strideY;
+    padX = static_cast<int>((int64_t(s.w - 1) * c.strideX + kX - outW) / 2);
+    padY = static_cast<int>((int64_t(s.h - 1) * c.strideY + kY - outH) / 2);
   } else if (c.pads.size() >= 4) {
     padY = c.pads[0];
     padX = c.pads[1];
-    outW -= c.pads[1] + c.pads[3];
-    outH -= c.pads[0] + c.pads[2];
+    outW -= int64_t(c.pads[1]) + c.pads[3];
+    outH -= int64_t(c.pads[0]) + c.pads[2];
   } else {
     if (c.pads.size() >= 2) {
       padY = c.pads[0];
       padX = c.pads[1];
     }
-    outW -= 2 * padX;
-    outH -= 2 * padY;
+    outW -= 2 * int64_t(padX);
+    outH -= 2 * int64_t(padY);
   }
   // MNN (ShapeDeconvolution) adds outPads only when the padding is not SAME.
   if (c.padMode != schema::PadMode_SAME && c.outPads.size() >= 2) {
     outH += c.outPads[0];
     outW += c.outPads[1];
   }
-  ctx.outputs[0] = spatialOutput(in, s.n, oc, outH, outW);
+  if (outW <= 0 || outH <= 0 || outW > limits::kMaxDim || outH > limits::kMaxDim)
+    throw std::invalid_argument("deconvolution output extent " + std::to_string(outH) + "x" + std::to_string(outW) +
+                                " is out of range");
+  ctx.outputs[0] = spatialOutput(in, s.n, oc, static_cast<int>(outH), static_cast<int>(outW));
   // Weight layout (MNN): [ic][oc/group][kY][kX]; per group GEMM gives col[(ocg*kY*kX)][H*W].
   const int icg = s.c / group, ocg = oc / group;
   const int strideX = c.strideX, strideY = c.strideY, dX = c.dilateX, dY = c.dilateY;
