@@ -2,6 +2,7 @@
 // MNN's x86 int8 kernels differ from a plain "dequantize, compute, requantize" (the kernels
 // were also checked bit-exact against MNN 3.6.1 on larger synthetic nets during development).
 #include "mnnq/core/executor.hpp"
+#include "mnnq/core/idst_codec.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -152,6 +153,34 @@ TEST_CASE("int8 simulation: NaN and overflowing float data convert as MNN's x86 
     REQUIRE(y.size() == 1);
     CHECK(y[0] == Approx(128e-37f).epsilon(1e-6));
   }
+}
+
+TEST_CASE("int8 convolution: SAME padding that comes out negative skips input columns, as MNN's does") {
+  // Found by fuzz/run_graph.sh (UBSan: a pointer before the padded plane). MNN's
+  // ConvolutionCommon::convolutionPad gives ((out - 1) * stride + k - in) / 2, negative for a
+  // 1x1 kernel of stride 4 on 11 columns: (2 * 4 + 1 - 11) / 2 = -1. Output column ox then
+  // reads input column ox * 4 + 1: 1, 5, 9.
+  OneOpNet n({{1, 1, 1, 11}});
+  n.net->extraTensorDescribe.push_back(quantInfo(0, 1.f, 0.f));
+  n.net->extraTensorDescribe.push_back(quantInfo(1, 1.f, 0.f));
+  Convolution2DT c;
+  c.common = std::make_unique<Convolution2DCommonT>();
+  c.common->kernelX = c.common->kernelY = 1;
+  c.common->strideX = 4;
+  c.common->padMode = PadMode_SAME;
+  c.common->outputCount = 1;
+  c.common->inputCount = 1;
+  c.quanParameter = std::make_unique<IDSTQuanT>();
+  const int8_t one = 1;
+  const IdstEncoded coded = encodeIdstDense(&one, 1, 1, 8);
+  c.quanParameter->buffer = coded.buffer;
+  c.quanParameter->type = coded.type;
+  c.quanParameter->alpha = {1.f};
+  c.quanParameter->quantScale = 1.f;
+  c.bias = {0.f};
+  n.op(OpType_Convolution, std::move(c));
+  const auto y = n.run({{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}});
+  CHECK(y == std::vector<float>{1, 5, 9});
 }
 
 TEST_CASE("int8 PReLU rounds after adding the output zero point and the byte offset") {

@@ -79,11 +79,14 @@ __attribute__((always_inline)) inline void convInt8Sums(const ConvInt8Params& P,
   for (int b = 0; b < n; ++b) {
     const float* xb = x + size_t(b) * ch * h * w;
     std::fill(u.begin(), u.end(), padValue);
+    // SAME padding can come out negative (MNN's convolutionPad: a kernel narrower than the
+    // stride); the first -pad input rows / columns are then never read and are not stored.
+    const int y0 = std::max(0, -P.padY), x0 = std::max(0, -P.padX);
     for (int k = 0; k < ch; ++k)
-      for (int iy = 0; iy < h; ++iy) {
-        T* dst = u.data() + (size_t(k) * ph + iy + P.padY) * pw + P.padX;
+      for (int iy = y0; iy < h; ++iy) {
+        T* dst = u.data() + (size_t(k) * ph + iy + P.padY) * pw;
         const float* src = xb + (size_t(k) * h + iy) * w;
-        for (int ix = 0; ix < w; ++ix) dst[ix] = static_cast<T>(quantize(src[ix], inA) + 128);
+        for (int ix = x0; ix < w; ++ix) dst[ix + P.padX] = static_cast<T>(quantize(src[ix], inA) + 128);
       }
     if (P.depthwise) {
       std::fill(sums.begin(), sums.end(), T(0));
