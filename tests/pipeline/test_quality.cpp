@@ -335,3 +335,38 @@ TEST_CASE("quality: a float model whose output ignores the input is reported as 
   for (const auto& note : sane.report["summary"]["notes"])
     CHECK(note.get<std::string>().find("float model itself looks broken") == std::string::npos);
 }
+
+TEST_CASE("quality: samples whose float output is below half an int8 step are counted and noted",
+          "[pipeline][quality]") {
+  // Issue 12 item 6: a text detector's probability map on an image without text stays below
+  // half the output's int8 step everywhere, so int8 writes zeros and the cosine is 0 for any
+  // calibration. Here: two held-out samples as calibrated, two scaled by 1e-4 (their int8
+  // input is already all zero).
+  const std::string dir = tempDir("quality-below-step");
+  const std::string model = writeModel(dir);
+  const std::string calib = writeSamples(dir, "calib", 0, 6);
+  const std::string held = dir + "/held";
+  for (int s = 0; s < 4; ++s) {
+    Tensor t = sample(100 + s);
+    if (s >= 2)
+      for (float& v : t.f) v *= 1e-4f;
+    boost::filesystem::create_directories(held + "/s" + std::to_string(s));
+    writeNpy(held + "/s" + std::to_string(s) + "/x.npy", t);
+  }
+  const PipelineRun run = runPipelineWith(model, {{"input_type", "npy"}, {"path", calib}, {"validation_path", held}});
+  const auto& outA = run.report["quality"]["outputs"]["outA"];
+  REQUIRE(run.report["quality"]["samples"] == 4);
+  CHECK(outA["samples_below_int8_step"] == 2);
+  // The two quiet samples have cosine 0: the mean over all is half the mean over the others,
+  // which is the cosine of the two loud samples computed here.
+  const auto loud = referenceCosines(model, run.output, {100, 101});
+  CHECK(outA["cosine_mean_with_signal"].get<double>() == Approx(loud.at("outA")).margin(1e-12));
+  CHECK(outA["cosine_mean"].get<double>() == Approx(loud.at("outA") / 2).margin(1e-12));
+  CHECK(outA["cosine_min"].get<double>() == 0.0);
+  bool noted = false;
+  for (const auto& note : run.report["summary"]["notes"])
+    if (note.get<std::string>().find("output 'outA': on 2 of 4 samples the float output stays below half an int8 step") !=
+        std::string::npos)
+      noted = true;
+  CHECK(noted);
+}

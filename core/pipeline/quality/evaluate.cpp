@@ -28,6 +28,7 @@ std::vector<float> takeValues(Tensor& v) {
 
 struct QualityEvaluator::SampleMetrics {
   bool used = false;
+  std::vector<char> below_step;  // per output: the float output is below half an int8 step
   std::vector<double> cosine;   // per output
   std::vector<double> rel_l2;   // per output
   std::vector<size_t> top1_hits;
@@ -164,11 +165,27 @@ std::vector<int> QualityEvaluator::outputTensors(const Graph& quantized) const {
   return tensors;
 }
 
+// The int8 scale each output tensor carries in `quantized` (its last describe, as the int8 plan
+// reads them), 0 for a float output.
+static std::vector<float> outputInt8Steps(const Graph& quantized, const std::vector<int>& tensors) {
+  std::vector<float> steps(tensors.size(), 0.f);
+  for (const auto& d : quantized.net().extraTensorDescribe) {
+    if (!d || !d->quantInfo) continue;
+    const auto type = d->quantInfo->type;
+    const bool int8 = type == schema::DataType_DT_INVALID || type == schema::DataType_DT_INT8;
+    for (size_t o = 0; o < tensors.size(); ++o)
+      if (d->index == tensors[o]) steps[o] = int8 ? d->quantInfo->scale : 0.f;
+  }
+  return steps;
+}
+
 QualityEvaluator::SampleMetrics QualityEvaluator::compare(size_t k, std::map<int, Tensor>& result,
-                                                          const std::vector<int>& tensors) const {
+                                                          const std::vector<int>& tensors,
+                                                          const std::vector<float>& steps) const {
   const size_t n_out = tensors.size();
   SampleMetrics m;
   m.used = true;
+  m.below_step.assign(n_out, 0);
   m.cosine.assign(n_out, 0.0);
   m.rel_l2.assign(n_out, 0.0);
   m.top1_hits.assign(n_out, 0);
@@ -176,6 +193,11 @@ QualityEvaluator::SampleMetrics QualityEvaluator::compare(size_t k, std::map<int
   for (size_t o = 0; o < n_out; ++o) {
     const std::vector<float> values = takeValues(result[tensors[o]]);
     const std::vector<float>& ref = reference_[k][o];
+    if (steps[o] > 0) {
+      float peak = 0;
+      for (float v : ref) peak = std::max(peak, std::fabs(v));
+      m.below_step[o] = peak < steps[o] / 2;
+    }
     double err = 1, norm = 0;
     if (values.size() == ref.size()) {
       const VectorSums sums = vectorSums(ref.data(), values.data(), ref.size());
@@ -202,6 +224,7 @@ QualityEvaluator::SampleMetrics QualityEvaluator::compare(size_t k, std::map<int
 QualityReport QualityEvaluator::evaluate(const Executor& executor, const std::string& phase,
                                          unsigned threads) const {
   const std::vector<int> tensors = outputTensors(executor.graph());
+  const std::vector<float> steps = outputInt8Steps(executor.graph(), tensors);
   std::vector<SampleMetrics> metrics(samples_.size());
   Progress progress(phase, samples_.size(), options_.quiet || phase.empty(), options_.progress);
   forEachSampleInParallel<std::map<int, Tensor>>(
@@ -209,7 +232,7 @@ QualityReport QualityEvaluator::evaluate(const Executor& executor, const std::st
       [&](size_t k, std::map<int, Tensor>& inputs) {
         if (!feed_.load(samples_[k], inputs)) return;  // it loaded before; stays usable
         auto result = executor.run(inputs);
-        metrics[k] = compare(k, result, tensors);
+        metrics[k] = compare(k, result, tensors, steps);
       });
   return aggregate(metrics);
 }
@@ -221,7 +244,11 @@ std::vector<QualityReport> QualityEvaluator::evaluateVariants(const Executor& ba
   if (rerun.size() != variants.size())
     throw std::invalid_argument("evaluateVariants: one op mask per variant");
   std::vector<std::vector<int>> tensors;
-  for (const Executor* v : variants) tensors.push_back(outputTensors(v->graph()));
+  std::vector<std::vector<float>> steps;
+  for (const Executor* v : variants) {
+    tensors.push_back(outputTensors(v->graph()));
+    steps.push_back(outputInt8Steps(v->graph(), tensors.back()));
+  }
   // [variant][sample]: the per-sample figures are merged in sample order, as in evaluate().
   std::vector<std::vector<SampleMetrics>> metrics(variants.size(), std::vector<SampleMetrics>(samples_.size()));
   Progress progress("", samples_.size(), true);
@@ -232,7 +259,7 @@ std::vector<QualityReport> QualityEvaluator::evaluateVariants(const Executor& ba
         const std::vector<Tensor> cached = base.runKeepingAll(inputs);
         for (size_t v = 0; v < variants.size(); ++v) {
           auto result = variants[v]->rerun(cached, rerun[v]);
-          metrics[v][k] = compare(k, result, tensors[v]);
+          metrics[v][k] = compare(k, result, tensors[v], steps[v]);
         }
       });
   std::vector<QualityReport> reports;
@@ -249,13 +276,15 @@ QualityReport QualityEvaluator::aggregate(const std::vector<SampleMetrics>& metr
     q.shape = output_shapes_[o];
     q.class_scores = isClassScoreShape(q.shape);
     q.cosine_min = std::numeric_limits<double>::infinity();
-    double cos_sum = 0, l2_sum = 0;
+    double cos_sum = 0, l2_sum = 0, signal_cos_sum = 0;
     size_t used = 0, hits = 0, rows = 0;
     for (size_t k = 0; k < metrics.size(); ++k) {
       const SampleMetrics& m = metrics[k];
       if (!m.used) continue;
       ++used;
       cos_sum += m.cosine[o];
+      if (m.below_step[o]) ++q.samples_below_int8_step;
+      else signal_cos_sum += m.cosine[o];
       l2_sum += m.rel_l2[o];
       hits += m.top1_hits[o];
       rows += m.top1_rows[o];
@@ -266,6 +295,8 @@ QualityReport QualityEvaluator::aggregate(const std::vector<SampleMetrics>& metr
     }
     if (used == 0) q.cosine_min = 0;
     q.cosine_mean = used ? cos_sum / used : 0;
+    const size_t with_signal = used - q.samples_below_int8_step;
+    q.cosine_mean_with_signal = with_signal ? signal_cos_sum / with_signal : 0;
     q.rel_l2_mean = used ? l2_sum / used : 0;
     q.top1_agreement = rows ? static_cast<double>(hits) / rows : 0;
     report.samples = used;
@@ -337,6 +368,8 @@ nlohmann::json qualityJson(const QualityReport& report) {
     o["rel_l2_mean"] = q.rel_l2_mean;
     o["class_scores"] = q.class_scores;
     o["top1_agreement"] = q.class_scores ? nlohmann::json(q.top1_agreement) : nlohmann::json(nullptr);
+    o["samples_below_int8_step"] = q.samples_below_int8_step;
+    o["cosine_mean_with_signal"] = q.cosine_mean_with_signal;
     outputs[q.name] = std::move(o);
   }
   j["outputs"] = std::move(outputs);

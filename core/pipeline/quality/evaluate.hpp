@@ -9,6 +9,9 @@
 //   rel_l2_mean                |b - a| / |a| per sample, averaged (|a| = 0: 0 if b = 0, else 1)
 //   top1_agreement             class-score outputs only: the fraction of rows whose arg max
 //                              agrees (rows of the same index across samples count once each)
+//   samples_below_int8_step    samples whose float output is below half the output tensor's
+//                              int8 step everywhere (see OutputQuality), and
+//   cosine_mean_with_signal    the mean cosine over the other samples
 // A class-score output is a 2-D [N, C] float output with C >= 2 (a classifier's logits or
 // probabilities); other shapes (boxes, heat maps, [N, C, 1, 1]) get no top-1 figure.
 //
@@ -39,6 +42,13 @@ struct OutputQuality {
   double rel_l2_mean = 0;
   bool class_scores = false;
   double top1_agreement = 0;  // only meaningful when class_scores
+  // Samples whose float output stays below half the output's int8 step everywhere
+  // (max |a| < scale / 2): int8 can only write zeros there, so their cosine is 0 by
+  // construction whatever the calibration (a detector's probability map on an image without
+  // objects). They are counted in the figures above; this says how many, and the mean cosine
+  // over the other samples (equal to cosine_mean when there are none; 0 when all are).
+  size_t samples_below_int8_step = 0;
+  double cosine_mean_with_signal = 0;
 };
 
 struct QualityReport {
@@ -100,7 +110,9 @@ class QualityEvaluator {
   // The quantized model's output tensors matching the float outputs, in their order.
   std::vector<int> outputTensors(const Graph& quantized) const;
   // One sample's outputs (`result`, consumed) against its float reference.
-  SampleMetrics compare(size_t sample, std::map<int, Tensor>& result, const std::vector<int>& tensors) const;
+  // `steps`: per output, the int8 scale of its tensor in the quantized model (0: float output).
+  SampleMetrics compare(size_t sample, std::map<int, Tensor>& result, const std::vector<int>& tensors,
+                        const std::vector<float>& steps) const;
   QualityReport aggregate(const std::vector<SampleMetrics>& metrics) const;
 
   SampleFeed& feed_;

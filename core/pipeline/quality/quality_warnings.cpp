@@ -28,6 +28,22 @@ std::vector<std::string> qualityWarnings(const QualityOutcome& outcome) {
                        "the most harmful ops in float, `sensitivity: true` ranks the ops");
   }
 
+  // Outputs that are empty at int8 resolution on some samples: their cosine is 0 there for any
+  // calibration, which the figures above include.
+  for (const auto& o : q.outputs) {
+    if (o.samples_below_int8_step == 0) continue;
+    const size_t with_signal = q.samples - o.samples_below_int8_step;
+    std::string line = "output '" + o.name + "': on " + std::to_string(o.samples_below_int8_step) + " of " +
+                       std::to_string(q.samples) +
+                       " samples the float output stays below half an int8 step everywhere, so int8 can only "
+                       "write zeros there and their cosine is 0 whatever the calibration (e.g. a probability "
+                       "map of an image without objects); ";
+    line += with_signal ? "mean cosine on the other " + std::to_string(with_signal) + " samples: " +
+                              figure(o.cosine_mean_with_signal)
+                        : std::string("no sample has a signal at int8 resolution");
+    warnings.push_back(line);
+  }
+
   if (outcome.target_run && !outcome.methods.empty()) {
     // The first try is the configured calibration, all int8 (runQualityStep).
     const MethodTry* configured = &outcome.methods.front();

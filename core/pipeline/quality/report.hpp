@@ -18,7 +18,8 @@
 //     "path": folder, "in_sample": bool, "samples": int,
 //     "outputs": { "<output name>": {
 //         "shape": [int], "cosine_mean", "cosine_min", "worst_sample": name,
-//         "rel_l2_mean", "class_scores": bool, "top1_agreement": number | null } },
+//         "rel_l2_mean", "class_scores": bool, "top1_agreement": number | null,
+//         "samples_below_int8_step", "cosine_mean_with_signal" } },
 //     "worst_output": name, "worst_cosine_mean": number
 //   },
 //   "sensitivity": null | {            // `sensitivity: true`
