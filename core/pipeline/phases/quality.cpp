@@ -50,7 +50,7 @@ void quality(const RunContext&, const RunSettings&, RunState& state) {
     std::fprintf(stderr,
                  "mnnq run: warning: QUALITY TARGET NOT REACHED: target_cosine %.6g, best model "
                  "found %.6f (written to %s; exit status %d)\n",
-                 outcome.target_cosine, outcome.quality ? outcome.quality->worstCosineMean() : 0.0,
+                 outcome.target_cosine, outcome.quality ? outcome.quality->score() : 0.0,
                  state.request.settings.output.c_str(), kExitTargetMissed);
   }
   state.watch.lap();

@@ -28,7 +28,7 @@ std::vector<float> takeValues(Tensor& v) {
 
 struct QualityEvaluator::SampleMetrics {
   bool used = false;
-  std::vector<char> below_step;  // per output: the float output is below half an int8 step
+  std::vector<char> below_step;  // per output: float and int8 output empty at int8 resolution
   std::vector<double> cosine;   // per output
   std::vector<double> rel_l2;   // per output
   std::vector<size_t> top1_hits;
@@ -74,6 +74,18 @@ const OutputQuality* QualityReport::worstOutput() const {
   return worst;
 }
 
+double QualityReport::score() const {
+  const OutputQuality* worst = scoreOutput();
+  return worst ? worst->cosine_mean_with_signal : 1.0;
+}
+
+const OutputQuality* QualityReport::scoreOutput() const {
+  const OutputQuality* worst = nullptr;
+  for (const auto& o : outputs)
+    if (!worst || o.cosine_mean_with_signal < worst->cosine_mean_with_signal) worst = &o;
+  return worst;
+}
+
 QualityEvaluator::QualityEvaluator(const Graph& float_model, const ExecutorOptions& exec_options,
                                    SampleFeed& feed, const std::vector<uint64_t>& samples,
                                    EvaluationOptions options)
@@ -101,6 +113,21 @@ QualityEvaluator::QualityEvaluator(const Graph& float_model, const ExecutorOptio
     samples_.push_back(samples[k]);
     reference_.push_back(std::move(per_sample[k]));
   }
+  empty_below_.assign(outputs.size(), 0.0);
+  for (size_t o = 0; o < outputs.size(); ++o) {
+    double range = 0;
+    for (const auto& sample : reference_)
+      for (float v : sample[o])
+        if (std::isfinite(v)) range = std::max(range, static_cast<double>(std::fabs(v)));
+    empty_below_[o] = range / 254;
+  }
+}
+
+// True when every value is finite and |value| < limit.
+static bool allBelow(const std::vector<float>& values, double limit) {
+  for (float v : values)
+    if (!(std::fabs(v) < limit)) return false;
+  return true;
 }
 
 std::vector<std::string> QualityEvaluator::floatReferenceProblems() const {
@@ -165,23 +192,8 @@ std::vector<int> QualityEvaluator::outputTensors(const Graph& quantized) const {
   return tensors;
 }
 
-// The int8 scale each output tensor carries in `quantized` (its last describe, as the int8 plan
-// reads them), 0 for a float output.
-static std::vector<float> outputInt8Steps(const Graph& quantized, const std::vector<int>& tensors) {
-  std::vector<float> steps(tensors.size(), 0.f);
-  for (const auto& d : quantized.net().extraTensorDescribe) {
-    if (!d || !d->quantInfo) continue;
-    const auto type = d->quantInfo->type;
-    const bool int8 = type == schema::DataType_DT_INVALID || type == schema::DataType_DT_INT8;
-    for (size_t o = 0; o < tensors.size(); ++o)
-      if (d->index == tensors[o]) steps[o] = int8 ? d->quantInfo->scale : 0.f;
-  }
-  return steps;
-}
-
 QualityEvaluator::SampleMetrics QualityEvaluator::compare(size_t k, std::map<int, Tensor>& result,
-                                                          const std::vector<int>& tensors,
-                                                          const std::vector<float>& steps) const {
+                                                          const std::vector<int>& tensors) const {
   const size_t n_out = tensors.size();
   SampleMetrics m;
   m.used = true;
@@ -193,11 +205,7 @@ QualityEvaluator::SampleMetrics QualityEvaluator::compare(size_t k, std::map<int
   for (size_t o = 0; o < n_out; ++o) {
     const std::vector<float> values = takeValues(result[tensors[o]]);
     const std::vector<float>& ref = reference_[k][o];
-    if (steps[o] > 0) {
-      float peak = 0;
-      for (float v : ref) peak = std::max(peak, std::fabs(v));
-      m.below_step[o] = peak < steps[o] / 2;
-    }
+    m.below_step[o] = allBelow(ref, empty_below_[o]) && allBelow(values, empty_below_[o]);
     double err = 1, norm = 0;
     if (values.size() == ref.size()) {
       const VectorSums sums = vectorSums(ref.data(), values.data(), ref.size());
@@ -224,7 +232,6 @@ QualityEvaluator::SampleMetrics QualityEvaluator::compare(size_t k, std::map<int
 QualityReport QualityEvaluator::evaluate(const Executor& executor, const std::string& phase,
                                          unsigned threads) const {
   const std::vector<int> tensors = outputTensors(executor.graph());
-  const std::vector<float> steps = outputInt8Steps(executor.graph(), tensors);
   std::vector<SampleMetrics> metrics(samples_.size());
   Progress progress(phase, samples_.size(), options_.quiet || phase.empty(), options_.progress);
   forEachSampleInParallel<std::map<int, Tensor>>(
@@ -232,7 +239,7 @@ QualityReport QualityEvaluator::evaluate(const Executor& executor, const std::st
       [&](size_t k, std::map<int, Tensor>& inputs) {
         if (!feed_.load(samples_[k], inputs)) return;  // it loaded before; stays usable
         auto result = executor.run(inputs);
-        metrics[k] = compare(k, result, tensors, steps);
+        metrics[k] = compare(k, result, tensors);
       });
   return aggregate(metrics);
 }
@@ -244,11 +251,7 @@ std::vector<QualityReport> QualityEvaluator::evaluateVariants(const Executor& ba
   if (rerun.size() != variants.size())
     throw std::invalid_argument("evaluateVariants: one op mask per variant");
   std::vector<std::vector<int>> tensors;
-  std::vector<std::vector<float>> steps;
-  for (const Executor* v : variants) {
-    tensors.push_back(outputTensors(v->graph()));
-    steps.push_back(outputInt8Steps(v->graph(), tensors.back()));
-  }
+  for (const Executor* v : variants) tensors.push_back(outputTensors(v->graph()));
   // [variant][sample]: the per-sample figures are merged in sample order, as in evaluate().
   std::vector<std::vector<SampleMetrics>> metrics(variants.size(), std::vector<SampleMetrics>(samples_.size()));
   Progress progress("", samples_.size(), true);
@@ -259,7 +262,7 @@ std::vector<QualityReport> QualityEvaluator::evaluateVariants(const Executor& ba
         const std::vector<Tensor> cached = base.runKeepingAll(inputs);
         for (size_t v = 0; v < variants.size(); ++v) {
           auto result = variants[v]->rerun(cached, rerun[v]);
-          metrics[v][k] = compare(k, result, tensors[v], steps[v]);
+          metrics[v][k] = compare(k, result, tensors[v]);
         }
       });
   std::vector<QualityReport> reports;
@@ -296,7 +299,7 @@ QualityReport QualityEvaluator::aggregate(const std::vector<SampleMetrics>& metr
     if (used == 0) q.cosine_min = 0;
     q.cosine_mean = used ? cos_sum / used : 0;
     const size_t with_signal = used - q.samples_below_int8_step;
-    q.cosine_mean_with_signal = with_signal ? signal_cos_sum / with_signal : 0;
+    q.cosine_mean_with_signal = with_signal ? signal_cos_sum / with_signal : 1.0;
     q.rel_l2_mean = used ? l2_sum / used : 0;
     q.top1_agreement = rows ? static_cast<double>(hits) / rows : 0;
     report.samples = used;
@@ -376,6 +379,9 @@ nlohmann::json qualityJson(const QualityReport& report) {
   const OutputQuality* worst = report.worstOutput();
   j["worst_output"] = worst ? nlohmann::json(worst->name) : nlohmann::json(nullptr);
   j["worst_cosine_mean"] = report.worstCosineMean();
+  const OutputQuality* scored = report.scoreOutput();
+  j["score_output"] = scored ? nlohmann::json(scored->name) : nlohmann::json(nullptr);
+  j["score"] = report.score();
   return j;
 }
 

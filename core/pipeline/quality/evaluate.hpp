@@ -9,9 +9,10 @@
 //   rel_l2_mean                |b - a| / |a| per sample, averaged (|a| = 0: 0 if b = 0, else 1)
 //   top1_agreement             class-score outputs only: the fraction of rows whose arg max
 //                              agrees (rows of the same index across samples count once each)
-//   samples_below_int8_step    samples whose float output is below half the output tensor's
-//                              int8 step everywhere (see OutputQuality), and
-//   cosine_mean_with_signal    the mean cosine over the other samples
+//   samples_below_int8_step    samples on which the output is empty at int8 resolution in both
+//                              models (see OutputQuality), and
+//   cosine_mean_with_signal    the mean cosine over the other samples: the figure every decision
+//                              uses (QualityReport::score)
 // A class-score output is a 2-D [N, C] float output with C >= 2 (a classifier's logits or
 // probabilities); other shapes (boxes, heat maps, [N, C, 1, 1]) get no top-1 figure.
 //
@@ -42,13 +43,18 @@ struct OutputQuality {
   double rel_l2_mean = 0;
   bool class_scores = false;
   double top1_agreement = 0;  // only meaningful when class_scores
-  // Samples whose float output stays below half the output's int8 step everywhere
-  // (max |a| < scale / 2): int8 can only write zeros there, so their cosine is 0 by
-  // construction whatever the calibration (a detector's probability map on an image without
-  // objects). They are counted in the figures above; this says how many, and the mean cosine
-  // over the other samples (equal to cosine_mean when there are none; 0 when all are).
+  // Samples on which the output is empty at int8 resolution: both the float and the int8 output
+  // stay below half an int8 step of the output's range everywhere (max |a| and max |b| below
+  // R / 254, R = the largest |float value| of this output over all evaluation samples; finite
+  // values only). A per-tensor int8 output can only write zeros there, and the cosine of two
+  // noise-level vectors says nothing (it is 0 when b is all zero): a text detector's
+  // probability map on a photo without text. They are counted in the figures above; this says
+  // how many, and the mean cosine over the other samples (equal to cosine_mean when there are
+  // none; 1 when all are, as for two all-zero vectors). The threshold depends on the float
+  // outputs only, so it is the same for every quantized variant, and a variant that writes
+  // something where float has nothing is not let off.
   size_t samples_below_int8_step = 0;
-  double cosine_mean_with_signal = 0;
+  double cosine_mean_with_signal = 1;
 };
 
 struct QualityReport {
@@ -61,9 +67,15 @@ struct QualityReport {
   std::vector<OutputQuality> outputs;  // in the float model's output order
 
   bool empty() const { return outputs.empty(); }
-  // The worst output's mean cosine (the figure target_cosine is compared with); 1 if no output.
+  // The worst output's mean cosine over all samples (the headline figure, comparable with any
+  // other tool's); 1 if no output.
   double worstCosineMean() const;
   const OutputQuality* worstOutput() const;
+  // The worst output's cosine_mean_with_signal: the figure target_cosine is compared with, and
+  // that the method choice, the sensitivity ranking and the low-quality note use. Equal to
+  // worstCosineMean() unless some samples are empty at int8 resolution; 1 if no output.
+  double score() const;
+  const OutputQuality* scoreOutput() const;
 };
 
 struct EvaluationOptions {
@@ -110,9 +122,7 @@ class QualityEvaluator {
   // The quantized model's output tensors matching the float outputs, in their order.
   std::vector<int> outputTensors(const Graph& quantized) const;
   // One sample's outputs (`result`, consumed) against its float reference.
-  // `steps`: per output, the int8 scale of its tensor in the quantized model (0: float output).
-  SampleMetrics compare(size_t sample, std::map<int, Tensor>& result, const std::vector<int>& tensors,
-                        const std::vector<float>& steps) const;
+  SampleMetrics compare(size_t sample, std::map<int, Tensor>& result, const std::vector<int>& tensors) const;
   QualityReport aggregate(const std::vector<SampleMetrics>& metrics) const;
 
   SampleFeed& feed_;
@@ -122,6 +132,9 @@ class QualityEvaluator {
   std::vector<std::string> output_names_;     // float model outputs, in order
   std::vector<std::vector<int>> output_shapes_;
   std::vector<std::vector<std::vector<float>>> reference_;  // [sample][output] values
+  // Per output: half an int8 step of its float range over the evaluation samples (R / 254);
+  // a sample whose float and int8 outputs both stay below it is empty (OutputQuality).
+  std::vector<double> empty_below_;
 };
 
 // Sums over two equally long vectors a (reference) and b, in double, in index order: the one

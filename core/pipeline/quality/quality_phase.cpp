@@ -153,13 +153,13 @@ QualityOutcome runQualityStep(const QualityInputs& in, const std::vector<uint8_t
   outcome.quality_before = quality;
   started = std::chrono::steady_clock::now();
   MethodSpec own{configured.feature_method, configured.equalization, configured.bias_correction};
-  outcome.methods.push_back({own, quality.worstCosineMean(), outcome.int8_conv_mac_share});
+  outcome.methods.push_back({own, quality.score(), outcome.int8_conv_mac_share});
   CalibratedModel best = configured;
   QualityReport best_quality = quality;
   std::string best_label = own.label();
   double best_share = outcome.int8_conv_mac_share;
   bool best_is_own = true;
-  if (in.calibrate_with && quality.worstCosineMean() < outcome.target_cosine) {
+  if (in.calibrate_with && quality.score() < outcome.target_cosine) {
     // The configured method's variants first, then the other shipped calibrators, cheapest
     // first (ADMM's iterations take several KL runs); equalisation only where the model has
     // conv -> depthwise pairs.
@@ -179,7 +179,7 @@ QualityOutcome runQualityStep(const QualityInputs& in, const std::vector<uint8_t
           specs.push_back(spec);
         }
     for (const auto& spec : specs) {
-      if (best_quality.worstCosineMean() >= outcome.target_cosine) break;
+      if (best_quality.score() >= outcome.target_cosine) break;
       CalibratedModel model;
       try {
         model = in.calibrate_with(spec);
@@ -195,8 +195,8 @@ QualityOutcome runQualityStep(const QualityInputs& in, const std::vector<uint8_t
       QualityReport q = evaluator.evaluate(graph, "target: " + spec.label());
       label(q, set);
       const double share = int8ConvMacShare(*model.float_graph, *model.executor, graph.net());
-      outcome.methods.push_back({spec, q.worstCosineMean(), share});
-      if (q.worstCosineMean() > best_quality.worstCosineMean()) {
+      outcome.methods.push_back({spec, q.score(), share});
+      if (q.score() > best_quality.score()) {
         best = model;
         best_quality = q;
         best_label = spec.label();
@@ -241,9 +241,12 @@ std::string QualityOutcome::table() const {
   if (target_run) {
     out << "  quality target: worst output's mean cosine >= " << fixed4(target_cosine)
         << ", at most " << percent1(max_float_conv_macs) << " of convolution MACs in float\n";
+    if (quality && quality->score() != quality->worstCosineMean())
+      out << "    (these figures leave out the samples on which an output is empty at int8 resolution;"
+             " see the notes)\n";
     if (quality_before)
       out << "    configured method " << methods.front().spec.label() << ": "
-          << fixed4(quality_before->worstCosineMean()) << "\n";
+          << fixed4(quality_before->score()) << "\n";
     for (size_t i = 1; i < methods.size(); ++i)
       out << "    tried " << methods[i].spec.label() << ": " << fixed4(methods[i].score) << "\n";
     out << "    method kept: " << method << "\n";
@@ -253,8 +256,8 @@ std::string QualityOutcome::table() const {
             << fixed4(c.score_after) << ")\n";
       out << "    int8 share of convolution MACs: " << percent1(int8_conv_mac_share) << "\n";
       out << "    quality before -> after: "
-          << fixed4(quality_before ? quality_before->worstCosineMean() : 0) << " -> "
-          << fixed4(quality ? quality->worstCosineMean() : 0) << " ("
+          << fixed4(quality_before ? quality_before->score() : 0) << " -> "
+          << fixed4(quality ? quality->score() : 0) << " ("
           << (target_reached ? "target reached" : "TARGET NOT REACHED: " + greedy->stop_reason) << ")\n";
     }
   }

@@ -71,7 +71,7 @@ struct QualityInputs {
 
 struct MethodTry {
   MethodSpec spec;
-  double score = 0;  // worst output's mean cosine
+  double score = 0;  // QualityReport::score(): worst output's mean cosine on samples with signal
   double int8_conv_mac_share = 1;
 };
 

@@ -20,8 +20,12 @@
 //         "shape": [int], "cosine_mean", "cosine_min", "worst_sample": name,
 //         "rel_l2_mean", "class_scores": bool, "top1_agreement": number | null,
 //         "samples_below_int8_step", "cosine_mean_with_signal" } },
-//     "worst_output": name, "worst_cosine_mean": number
+//     "worst_output": name, "worst_cosine_mean": number,   // over all samples
+//     "score_output": name, "score": number   // the worst cosine_mean_with_signal (see below)
 //   },
+//   In "sensitivity" and "target", every "worst_cosine_mean..." figure is that score: the worst
+//   output's mean cosine over the samples on which it is not empty at int8 resolution, equal to
+//   "worst_cosine_mean" unless some "samples_below_int8_step" are non-zero.
 //   "sensitivity": null | {            // `sensitivity: true`
 //     "baseline_worst_cosine_mean", "samples", "source", "model_conv_macs",
 //     "ops": [ { "rank", "op", "type", "inputs": [tensor], "outputs": [tensor],

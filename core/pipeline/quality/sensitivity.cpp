@@ -33,7 +33,7 @@ SensitivityResult rankOpSensitivity(const Graph& float_graph, const Executor& ex
                                     const QualityReport& baseline, const SensitivityOptions& options) {
   SensitivityResult result;
   result.baseline = baseline;
-  const double base_score = baseline.worstCosineMean();
+  const double base_score = baseline.score();
   for (int i = 0; i < float_graph.numOps(); ++i) result.model_conv_macs += convMacs(float_graph, executor, i);
   const auto& outputs = float_graph.outputs();
   std::vector<OpSensitivity> rows(candidates.size());
@@ -94,7 +94,7 @@ SensitivityResult rankOpSensitivity(const Graph& float_graph, const Executor& ex
       row.quality.source = baseline.source;
       row.quality.path = baseline.path;
       row.quality.in_sample = baseline.in_sample;
-      row.score = row.quality.worstCosineMean();
+      row.score = row.quality.score();
       row.gain = row.score - base_score;
     }
     progress.advance(count);
@@ -122,7 +122,7 @@ std::string sensitivityTable(const SensitivityResult& result, size_t max_rows) {
   out << "\nper-op sensitivity: worst output's mean cosine with only that op in float ("
       << result.baseline.samples << (result.baseline.in_sample ? " calibration" : " held-out")
       << " samples; all quantized: ";
-  std::snprintf(line, sizeof line, "%.4f", result.baseline.worstCosineMean());
+  std::snprintf(line, sizeof line, "%.4f", result.baseline.score());
   out << line << ")\n";
   std::snprintf(line, sizeof line, "  %4s %9s %9s %7s  %-22s %-32s %s\n", "rank", "cosine", "gain",
                 "MACs %", "type", "op", "tensors (in -> out)");
@@ -161,7 +161,7 @@ std::string sensitivityTable(const SensitivityResult& result, size_t max_rows) {
 
 nlohmann::json sensitivityJson(const SensitivityResult& result) {
   nlohmann::json j;
-  j["baseline_worst_cosine_mean"] = result.baseline.worstCosineMean();
+  j["baseline_worst_cosine_mean"] = result.baseline.score();
   j["samples"] = result.baseline.samples;
   j["model_conv_macs"] = result.model_conv_macs;
   j["source"] = result.baseline.source;

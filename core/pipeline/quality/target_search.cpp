@@ -23,7 +23,7 @@ GreedyResult leaveOpsFloatForTarget(const Graph& float_graph, const Executor& ex
   result.quality = start;
   result.int8_conv_mac_share = start_int8_share;
   const double min_share = 1.0 - options.max_float_conv_macs - 1e-12;
-  if (start.worstCosineMean() >= options.target_cosine) {
+  if (start.score() >= options.target_cosine) {
     result.reached = true;
     result.stop_reason = "target reached without float ops";
     return result;
@@ -51,7 +51,7 @@ GreedyResult leaveOpsFloatForTarget(const Graph& float_graph, const Executor& ex
   };
   rerank();
 
-  while (result.quality.worstCosineMean() < options.target_cosine) {
+  while (result.quality.score() < options.target_cosine) {
     const OpSensitivity* pick = nullptr;
     bool over_bound = false;
     for (const auto& row : ranking.ranked) {
@@ -95,8 +95,8 @@ GreedyResult leaveOpsFloatForTarget(const Graph& float_graph, const Executor& ex
       quality.in_sample = start.in_sample;
       ++result.evaluations;
     }
-    const double before = result.quality.worstCosineMean();
-    const double after = quality.worstCosineMean();
+    const double before = result.quality.score();
+    const double after = quality.score();
     if (after > before + kMinGain) {
       FloatChoice choice;
       choice.op = pick->name;
@@ -119,7 +119,7 @@ GreedyResult leaveOpsFloatForTarget(const Graph& float_graph, const Executor& ex
     }
     rerank();
   }
-  if (result.quality.worstCosineMean() >= options.target_cosine) {
+  if (result.quality.score() >= options.target_cosine) {
     result.reached = true;
     result.stop_reason = "target reached";
   }
