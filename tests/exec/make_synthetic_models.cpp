@@ -516,6 +516,40 @@ void writeInt8InterpChain(const std::string& dir) {
   b.save(dir + "/model.mnn");
 }
 
+// Channels-last graph as MNN's converter writes TFLite models (MediaPipe's selfie segmentation):
+// NHWC input and ConvertTensor around every convolution, so the squeeze-excite BinaryOp MUL, the
+// Eltwise SUM and a second BinaryOp ADD run on NHWC tensors. MNN lowers a BinaryOp on NHWC
+// tensors where exactly one input needs broadcasting to a Loop command (GeometryBinary), which
+// its CPU backend runs in float; the same-shape ADD stays a BinaryOp command.
+void writeInt8ChannelsLast(const std::string& dir) {
+  NetBuilder b(schema::NetSource_TFLITE);
+  Values v(37);
+  using namespace schema;
+  const auto NHWC = MNN_DATA_FORMAT_NHWC, NC4 = MNN_DATA_FORMAT_NC4HW4;
+  const int x = b.input("input", {1, 64, 64, 3}, NHWC);
+  const int xc = b.op("input_nc4", OpType_ConvertTensor, {x}, OpParameter_TensorConvertInfo, convert(NHWC, NC4), false);
+  const int c1 = b.op("conv1", OpType_Convolution, {xc}, OpParameter_Convolution2D, conv(3, 16, 3, 2, 1, false, false, v), false);
+  const int h1 = b.op("hswish1", OpType_UnaryOp, {c1}, OpParameter_UnaryOp, unary(UnaryOpOperation_HARDSWISH), false);
+  const int f = b.op("hswish1_nhwc", OpType_ConvertTensor, {h1}, OpParameter_TensorConvertInfo, convert(NC4, NHWC), false);
+  const int gp = b.op("se_pool", OpType_Pooling, {h1}, OpParameter_Pool, pool(PoolType_AVEPOOL, 1, 1, true), false);
+  const int s1 = b.op("se_fc1", OpType_Convolution, {gp}, OpParameter_Convolution2D, conv(16, 8, 1, 1, 1, true, false, v), false);
+  const int s2 = b.op("se_fc2", OpType_Convolution, {s1}, OpParameter_Convolution2D, conv(8, 16, 1, 1, 1, false, false, v), false);
+  const int sg = b.op("se_gate", OpType_Sigmoid, {s2}, OpParameter_NONE, std::unique_ptr<schema::AxisT>(), false);
+  const int sgn = b.op("se_gate_nhwc", OpType_ConvertTensor, {sg}, OpParameter_TensorConvertInfo, convert(NC4, NHWC), false);
+  const int se = b.op("se_mul", OpType_BinaryOp, {f, sgn}, OpParameter_BinaryOp, binary(BinaryOpOperation_MUL));
+  const int c2 = b.op("skip_conv", OpType_Convolution, {h1}, OpParameter_Convolution2D, conv(16, 16, 1, 1, 1, false, false, v), false);
+  const int c2n = b.op("skip_conv_nhwc", OpType_ConvertTensor, {c2}, OpParameter_TensorConvertInfo, convert(NC4, NHWC), false);
+  auto sum = std::make_unique<schema::EltwiseT>();
+  sum->type = EltwiseType_SUM;
+  const int res = b.op("residual", OpType_Eltwise, {se, c2n}, OpParameter_Eltwise, std::move(sum), false);
+  const int add = b.op("merge_add", OpType_BinaryOp, {res, f}, OpParameter_BinaryOp, binary(BinaryOpOperation_ADD), false);
+  const int ac = b.op("merge_nc4", OpType_ConvertTensor, {add}, OpParameter_TensorConvertInfo, convert(NHWC, NC4), false);
+  const int c3 = b.op("head", OpType_Convolution, {ac}, OpParameter_Convolution2D, conv(16, 1, 1, 1, 1, false, false, v), false);
+  const int pm = b.op("prob", OpType_Sigmoid, {c3}, OpParameter_NONE, std::unique_ptr<schema::AxisT>(), false);
+  b.op("mask", OpType_ConvertTensor, {pm}, OpParameter_TensorConvertInfo, convert(NC4, NHWC));
+  b.save(dir + "/model.mnn");
+}
+
 // A convolution with any kernel, padding and stride (no activation).
 std::unique_ptr<schema::Convolution2DT> convK(int ic, int oc, int kY, int kX, int padY, int padX, int stride,
                                               Values& v) {
@@ -624,5 +658,6 @@ int main(int argc, char** argv) {
   writeInt8ProbabilityMap(dir("int8_probmap"));
   writeInt8InterpChain(dir("int8_interp_chain"));
   writeInt8Winograd(dir("int8_winograd"));
+  writeInt8ChannelsLast(dir("int8_channels_last"));
   return 0;
 }

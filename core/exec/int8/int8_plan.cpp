@@ -18,6 +18,29 @@ struct Command {
   std::vector<int> outputs;
 };
 
+// MNN's geometry lowers a BinaryOp whose one input must be broadcast to the output, on tensors
+// that all share one non-NC4HW4 format (a channels-last model's NHWC squeeze-excite multiply),
+// to a Loop command instead of Raster + BinaryOp (GeometryBinary, MNN_BINARY_LOOP_OPT with the
+// default geometry mask). The CPU backend runs that Loop in float whatever the quant attributes.
+// A scalar input (one element) keeps the plain BinaryOp command, as does a fused activation.
+bool binaryLowersToLoop(const schema::OpT& op, const std::vector<TensorInfo>& infos) {
+  if (op.type != schema::OpType_BinaryOp || op.inputIndexes.size() != 2 || op.outputIndexes.empty()) return false;
+  const int i0 = op.inputIndexes[0], i1 = op.inputIndexes[1], o = op.outputIndexes[0];
+  const int n = static_cast<int>(infos.size());
+  if (i0 < 0 || i1 < 0 || o < 0 || i0 >= n || i1 >= n || o >= n) return false;
+  const TensorInfo &a = infos[i0], &b = infos[i1], &out = infos[o];
+  if (a.elementCount() == 1 || b.elementCount() == 1) return false;
+  const bool nc4 = out.layout == Layout::NC4HW4;
+  auto needsBroadcast = [&](const TensorInfo& in) {
+    return in.elementCount() != out.elementCount() || in.layout != out.layout ||
+           (in.shape.size() != out.shape.size() && nc4);
+  };
+  const bool single = needsBroadcast(a) != needsBroadcast(b);
+  const auto* p = op.main.AsBinaryOp();
+  return single && a.layout == out.layout && b.layout == out.layout && !nc4 && a.dtype == DType::Float32 &&
+         p && p->activationType == 0;
+}
+
 }  // namespace
 
 Int8Plan::Int8Plan(const Graph& graph, const std::vector<TensorInfo>& infos,
@@ -88,7 +111,7 @@ Int8Plan::Int8Plan(const Graph& graph, const std::vector<TensorInfo>& infos,
     }
     Command c;
     c.op = o;
-    c.type = op.type;
+    c.type = binaryLowersToLoop(op, infos) ? schema::OpType_While : op.type;
     // A global Pooling3D on a 4-D tensor is lowered to one Pooling command.
     if (op.type == schema::OpType_Pooling3D && op.main.AsPool3D() && op.main.AsPool3D()->isGlobal &&
         !op.inputIndexes.empty() && op.inputIndexes[0] >= 0 && infos[op.inputIndexes[0]].shape.size() < 5)
