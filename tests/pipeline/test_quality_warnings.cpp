@@ -15,10 +15,10 @@ QualityOutcome withWorst(double cosine) {
   q.samples = 5;
   OutputQuality a;
   a.name = "boxes";
-  a.cosine_mean = cosine;
+  a.cosine_mean = a.cosine_mean_with_signal = cosine;  // no sample empty at int8 resolution
   OutputQuality b;
   b.name = "scores";
-  b.cosine_mean = 0.9995;
+  b.cosine_mean = b.cosine_mean_with_signal = 0.9995;
   q.outputs = {a, b};
   outcome.quality = q;
   return outcome;
