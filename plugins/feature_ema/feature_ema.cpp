@@ -29,7 +29,15 @@
 //     seen, gets valid = 0 (left float);
 //   * consumers of a tensor that is both a unit output and a unit input that are not units
 //     themselves read the doubly fake-quantised values (in MNN they read the output-quantised
-//     ones); the difference is at most one quantisation step of the same range.
+//     ones); the difference is at most one quantisation step of the same range;
+//   * the output of a global pooling (Pooling, Pooling3D or Reduction whose output has extent 1
+//     in every dimension but batch and channel: a squeeze-excite vector, pooled features) keeps
+//     the envelope of its batch ranges (lo = min, hi = max) instead of the moving average. Such a
+//     tensor has one value per channel, so its per-image extremes vary widely and their moving
+//     average clips it on most images: on MediaPipe's selfie segmentation (ten squeeze-excite
+//     blocks) the average covered 2-17 % of the calibration set's largest |value| (other
+//     tensors: median 52 %), and EMA's output cosine in real MNN was 0.17 (MNN's own EMA 0.25,
+//     KL 0.78); with the envelope on those ten tensors alone, 0.73.
 #include "common/quant_math.hpp"
 
 #include <mnnq/plugin.hpp>
@@ -48,6 +56,7 @@ constexpr float kMomentum = 0.99f;
 
 struct RunningRange {
   bool set = false;
+  bool envelope = false;  // keep the widest range seen instead of the moving average
   float lo = 0.0f;
   float hi = 0.0f;
 
@@ -56,6 +65,11 @@ struct RunningRange {
       lo = new_lo;
       hi = new_hi;
       set = true;
+      return;
+    }
+    if (envelope) {
+      lo = std::min(lo, new_lo);
+      hi = std::max(hi, new_hi);
       return;
     }
     // MNN: old * momentum + new * (1 - momentum), in float.
@@ -102,6 +116,17 @@ void fakeQuantizeBatch(float* data, uint64_t count, RunningRange& range) {
   range.update(nudged_lo, nudged_hi);
 }
 
+// The output of a global pooling: one value per channel (see the deviations above).
+bool isGlobalPoolOutput(const sdk::TensorDesc& t) {
+  const std::string type = t.producer_type ? t.producer_type : "";
+  if (type != "Pooling" && type != "Pooling3D" && type != "Reduction") return false;
+  if (t.ndim < 3 || t.ndim > MNNQ_MAX_DIMS) return false;
+  const int channel = t.layout == MNNQ_LAYOUT_NHWC ? t.ndim - 1 : 1;
+  for (int i = 1; i < t.ndim; ++i)
+    if (i != channel && t.dims[i] != 1) return false;
+  return true;
+}
+
 class EmaCalibrator final : public sdk::FeatureCalibrator {
  public:
   explicit EmaCalibrator(const sdk::Config& config)
@@ -120,6 +145,8 @@ class EmaCalibrator final : public sdk::FeatureCalibrator {
     for (std::size_t t = 0; t < tensors.size(); ++t) flags_[t] = tensors[t].flags;
     inputs_.assign(tensors.size(), RunningRange{});
     outputs_.assign(tensors.size(), RunningRange{});
+    for (std::size_t t = 0; t < tensors.size(); ++t)
+      inputs_[t].envelope = outputs_[t].envelope = isGlobalPoolOutput(tensors[t]);
     return 1;
   }
 

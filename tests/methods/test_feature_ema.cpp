@@ -86,3 +86,46 @@ TEST_CASE("EMA: batch fake quantisation, moving average and final parameters",
   CHECK(p[2].min == -127.0f);  // both: the next unit's input parameters win
   CHECK(p[3].valid == 0);
 }
+
+TEST_CASE("EMA: a global pooling's output keeps the envelope of its batch ranges", "[methods][ema]") {
+  // A squeeze-excite vector has one value per channel, so its per-image extremes vary widely;
+  // mnnq keeps the widest nudged range instead of the moving average (a deliberate deviation
+  // from MNN). Same two batches as above.
+  const uint32_t in = MNNQ_TENSOR_UNIT_INPUT;
+  Calibrator ema("feature_ema", R"({"batch_size": 2})");
+  mnnq_tensor_desc pooled = tensorDesc(0, {1, 2, 1, 1}, in);  // NCHW, one value per channel
+  pooled.producer_type = "Pooling";
+  mnnq_tensor_desc pooled_nhwc = tensorDesc(1, {1, 1, 1, 2}, in, MNNQ_LAYOUT_NHWC);
+  pooled_nhwc.producer_type = "Reduction";
+  mnnq_tensor_desc windowed = tensorDesc(2, {1, 2, 1, 2}, in);  // a pooling with spatial extent
+  windowed.producer_type = "Pooling";
+  mnnq_tensor_desc conv = tensorDesc(3, {1, 2, 1, 1}, in);  // 1x1 but not a pooling
+  conv.producer_type = "Convolution";
+  ema.prepare({pooled, pooled_nhwc, windowed, conv}, 1);
+  ema.beginPass(0);
+  for (uint32_t t = 0; t < 4; ++t) {
+    std::vector<float> first = {-1.0f, 0.0f, 0.5f, 2.0f};
+    ema.transform(0, 0, 0, 2, t, first);
+    std::vector<float> second = {-0.5f, 4.0f, 0.0f, 1.0f};
+    ema.transform(0, 0, 2, 2, t, second);
+  }
+  ema.endPass(0);
+  const double s1 = 3.0 / 254, s2 = 4.5 / 254;
+  // Envelope of the nudged ranges (-85 s1, 169 s1) and (-28 s2, 226 s2): (-85 s1, 226 s2)
+  // = (-1.003937, 4.003937); scale = 5.007874 / 254 = 0.0197160,
+  // zero = round(1.003937 / 0.0197160 - 127) = round(-76.08) = -76.
+  const double envelope_scale = (226 * s2 + 85 * s1) / 254;
+  // Moving average, as in the case above.
+  const double average_scale = (0.99 * 169 * s1 + 0.01 * 226 * s2 - (0.99 * -85 * s1 + 0.01 * -28 * s2)) / 254;
+  auto p = ema.compute();
+  for (int t = 0; t < 2; ++t) {
+    INFO("tensor " << t);
+    CHECK(p[t].scale == Approx(envelope_scale).epsilon(1e-5));
+    CHECK(p[t].zero == -76.0f);
+  }
+  for (int t = 2; t < 4; ++t) {
+    INFO("tensor " << t);
+    CHECK(p[t].scale == Approx(average_scale).epsilon(1e-5));
+    CHECK(p[t].zero == -43.0f);
+  }
+}
