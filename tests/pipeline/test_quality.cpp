@@ -113,6 +113,20 @@ std::string writeSamples(const std::string& dir, const std::string& name, int fi
   return root;
 }
 
+// Held-out samples 100 and 101 as usual ("loud") and 102, 103 scaled by 1e-4 ("quiet": every
+// output stays below half an int8 step, and their int8 input is already all zero).
+std::string writeLoudAndQuiet(const std::string& dir) {
+  const std::string held = dir + "/held";
+  for (int s = 0; s < 4; ++s) {
+    Tensor t = sample(100 + s);
+    if (s >= 2)
+      for (float& v : t.f) v *= 1e-4f;
+    boost::filesystem::create_directories(held + "/s" + std::to_string(s));
+    writeNpy(held + "/s" + std::to_string(s) + "/x.npy", t);
+  }
+  return held;
+}
+
 std::vector<uint8_t> fileBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), {}};
@@ -345,14 +359,7 @@ TEST_CASE("quality: samples whose float output is below half an int8 step are co
   const std::string dir = tempDir("quality-below-step");
   const std::string model = writeModel(dir);
   const std::string calib = writeSamples(dir, "calib", 0, 6);
-  const std::string held = dir + "/held";
-  for (int s = 0; s < 4; ++s) {
-    Tensor t = sample(100 + s);
-    if (s >= 2)
-      for (float& v : t.f) v *= 1e-4f;
-    boost::filesystem::create_directories(held + "/s" + std::to_string(s));
-    writeNpy(held + "/s" + std::to_string(s) + "/x.npy", t);
-  }
+  const std::string held = writeLoudAndQuiet(dir);
   const PipelineRun run = runPipelineWith(model, {{"input_type", "npy"}, {"path", calib}, {"validation_path", held}});
   const auto& outA = run.report["quality"]["outputs"]["outA"];
   REQUIRE(run.report["quality"]["samples"] == 4);
@@ -381,14 +388,7 @@ TEST_CASE("quality target: judged on the samples where the outputs are not empty
   const std::string dir = tempDir("quality-target-signal");
   const std::string model = writeModel(dir);
   const std::string calib = writeSamples(dir, "calib", 0, 6);
-  const std::string held = dir + "/held";
-  for (int s = 0; s < 4; ++s) {
-    Tensor t = sample(100 + s);
-    if (s >= 2)
-      for (float& v : t.f) v *= 1e-4f;
-    boost::filesystem::create_directories(held + "/s" + std::to_string(s));
-    writeNpy(held + "/s" + std::to_string(s) + "/x.npy", t);
-  }
+  const std::string held = writeLoudAndQuiet(dir);
   const nlohmann::json config = {{"input_type", "npy"},       {"path", calib},
                                  {"validation_path", held},   {"target_cosine", 0.999},
                                  {"max_float_conv_macs", 0.5}};
