@@ -62,17 +62,20 @@ double outputCosine(const std::vector<float>& a, const std::vector<float>& b) {
 
 bool isClassScoreShape(const std::vector<int>& shape) { return shape.size() == 2 && shape[1] >= 2; }
 
+// The output with the lowest `figure` (the first of equals), null if there is none.
+static const OutputQuality* lowest(const std::vector<OutputQuality>& outputs, double OutputQuality::*figure) {
+  const OutputQuality* worst = nullptr;
+  for (const auto& o : outputs)
+    if (!worst || o.*figure < worst->*figure) worst = &o;
+  return worst;
+}
+
 double QualityReport::worstCosineMean() const {
   const OutputQuality* worst = worstOutput();
   return worst ? worst->cosine_mean : 1.0;
 }
 
-const OutputQuality* QualityReport::worstOutput() const {
-  const OutputQuality* worst = nullptr;
-  for (const auto& o : outputs)
-    if (!worst || o.cosine_mean < worst->cosine_mean) worst = &o;
-  return worst;
-}
+const OutputQuality* QualityReport::worstOutput() const { return lowest(outputs, &OutputQuality::cosine_mean); }
 
 double QualityReport::score() const {
   const OutputQuality* worst = scoreOutput();
@@ -80,10 +83,7 @@ double QualityReport::score() const {
 }
 
 const OutputQuality* QualityReport::scoreOutput() const {
-  const OutputQuality* worst = nullptr;
-  for (const auto& o : outputs)
-    if (!worst || o.cosine_mean_with_signal < worst->cosine_mean_with_signal) worst = &o;
-  return worst;
+  return lowest(outputs, &OutputQuality::cosine_mean_with_signal);
 }
 
 QualityEvaluator::QualityEvaluator(const Graph& float_model, const ExecutorOptions& exec_options,
