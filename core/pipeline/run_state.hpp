@@ -74,8 +74,10 @@ struct RunState {
   std::optional<ScaleTable> table;
   std::optional<ScaleTableFile> table_file;
 
-  // equalize: the factors applied, per pair (for the scale table)
+  // equalize: the factors applied, per pair (for the scale table), and the note saying pairs
+  // were left unequalised (dropped if the quality target keeps an equalised model)
   std::vector<AppliedEqualization> equalization;
+  std::string equalization_off_note;
 
   // calibrate
   std::optional<Executor> executor;  // over the (equalised) graph

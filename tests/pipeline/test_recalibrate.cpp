@@ -49,6 +49,12 @@ TEST_CASE("quality target: the kept calibration is what a run with its settings 
                  {"bias_correction", kept["bias_correction"]}});
   CHECK(plain.report["quality"]["worst_cosine_mean"] == t["quality_after"]["worst_cosine_mean"]);
   CHECK(bytesOf(plain.output) == bytesOf(target.output));
+  // The summary describes the written file, as the plain run's summary does.
+  for (const char* key : {"feature_quantize_method", "equalized_pairs", "biases_corrected"})
+    CHECK(target.report["summary"][key] == plain.report["summary"][key]);
+  if (kept["cross_layer_equalization"] == true)  // the configured run's "left as they are" note is stale
+    for (const auto& note : target.report["summary"]["notes"])
+      CHECK(note.get<std::string>().find("left as they are") == std::string::npos);
   // Every tried calibration's figure is the one its own run reports.
   for (size_t i = 1; i < methods.size() && i < 4; ++i) {
     const auto& m = methods[i];

@@ -41,12 +41,14 @@ void equalize(const RunContext& context, const RunSettings& settings, RunState& 
   const std::vector<EqualizationPair> pairs = findEqualizationPairs(graph);
   if (pairs.empty()) return;
   if (!on) {
-    if (!settings.cross_layer_equalization)
-      state.summary.notes.push_back(
+    if (!settings.cross_layer_equalization) {
+      state.equalization_off_note =
           std::to_string(pairs.size()) +
           " conv -> depthwise pair(s) left as they are: cross_layer_equalization is off by "
           "default with " + state.summary.feature_method +
-          ", whose default run reproduces quantized.out; true may give finer int8 (see README)");
+          ", whose default run reproduces quantized.out; true may give finer int8 (see README)";
+      state.summary.notes.push_back(state.equalization_off_note);
+    }
     return;
   }
   std::set<int> ranged;

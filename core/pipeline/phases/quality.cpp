@@ -6,6 +6,7 @@
 #include "../quality/quality_warnings.hpp"
 #include "../quality/recalibrate.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace mnnq::phases {
@@ -44,6 +45,16 @@ void quality(const RunContext&, const RunSettings&, RunState& state) {
     summary.rewrite = outcome.replacement_report;
     state.target_model = outcome.replacement_model;
     state.target_float_ops = outcome.replacement_float_ops;
+    // The summary describes the file that is written, not the configured calibration (the
+    // target's own section names both).
+    if (outcome.replacement_model) {
+      summary.feature_method = outcome.replacement_model->feature_method;
+      summary.equalized_pairs = static_cast<int>(outcome.replacement_model->equalization_factors.size());
+      if (summary.equalized_pairs > 0 && !state.equalization_off_note.empty()) {
+        auto& notes = summary.notes;
+        notes.erase(std::remove(notes.begin(), notes.end(), state.equalization_off_note), notes.end());
+      }
+    }
   }
   if (outcome.target_run && !outcome.target_reached) {
     state.exit_status = kExitTargetMissed;

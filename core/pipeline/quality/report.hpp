@@ -5,7 +5,9 @@
 //
 // {
 //   "schema": "mnnq-report", "version": 1,
-//   "summary": {                       // the run summary, = the Python result's summary
+//   "summary": {                       // the run summary, = the Python result's summary; it
+//                                      // describes the written file (with target_cosine: the
+//                                      // method and equalisation the target kept)
 //     "model", "output", "feature_quantize_method", "weight_quantize_method",
 //     "samples": {"total", "used", "skipped"}, "skipped_samples": [{"sample", "reason"}],
 //     "tensors_calibrated", "tensors_quantized", "tensors_without_params": ["name: why"],
